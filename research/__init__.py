@@ -1,0 +1,23 @@
+"""research: hold what states, leaders and groups say against what they do.
+
+>>> import research
+>>> t = research.load()          # validated tables from the bundled data/
+>>> sorted(t.counts())
+['actors', 'events', 'issues', 'positions', 'sources']
+"""
+
+from research.load import DataError, Problem, Tables, load, validate
+from research.schema import data_dictionary, schema
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataError",
+    "Problem",
+    "Tables",
+    "__version__",
+    "data_dictionary",
+    "load",
+    "schema",
+    "validate",
+]
