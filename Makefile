@@ -23,7 +23,7 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	@touch $@
 
 reports: $(STAMP)
-	$(BIN)/research build
+	$(BIN)/research validate
 
 test: $(STAMP)
 	$(BIN)/ruff check .
