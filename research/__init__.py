@@ -7,11 +7,16 @@
 """
 
 from research.load import DataError, Problem, Tables, load, validate
+from research.saydo import DEFAULT_WEIGHTS, evidence, gap_summary, say_do
 from research.schema import data_dictionary, schema
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_WEIGHTS",
+    "evidence",
+    "gap_summary",
+    "say_do",
     "DataError",
     "Problem",
     "Tables",

@@ -70,6 +70,40 @@ class Tables:
         for name in TABLE_ORDER:
             yield name, getattr(self, name)
 
+    @classmethod
+    def from_frames(cls, data_dir: str | Path = "<memory>", **frames: pd.DataFrame) -> Tables:
+        """Build tables from DataFrames, casting each column to its schema dtype.
+
+        Missing optional columns are added empty; ``sources``, ``actors`` and
+        ``issues`` may be omitted when ids alone are enough (they are then
+        built from the ids the other tables use). Cross-table rules are not
+        checked: this is for synthetic and imported data that the caller
+        vouches for. Unknown tables or columns raise ValueError.
+        """
+        unknown = set(frames) - set(TABLE_ORDER)
+        if unknown:
+            raise ValueError(f"unknown tables: {sorted(unknown)}")
+        if "actors" not in frames:
+            ids = pd.concat([frames[t]["actor_id"] for t in ("positions", "events") if t in frames])
+            frames["actors"] = pd.DataFrame({"actor_id": pd.unique(ids)})
+        if "issues" not in frames:
+            ids = pd.concat([frames[t]["issue_id"] for t in ("positions", "events") if t in frames])
+            frames["issues"] = pd.DataFrame({"issue_id": pd.unique(ids)})
+        out = {}
+        for table in schema().tables:
+            df = frames.get(table.name, pd.DataFrame(columns=[table.primary_key]))
+            extra = set(df.columns) - set(table.columns)
+            if extra:
+                raise ValueError(f"{table.name}: unknown columns {sorted(extra)}")
+            cols = {}
+            for f in table.fields:
+                if f.name in df.columns:
+                    cols[f.name] = df[f.name].astype(f.dtype)
+                else:
+                    cols[f.name] = pd.Series(pd.NA, index=df.index).astype(f.dtype)
+            out[table.name] = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+        return cls(**out, data_dir=Path(data_dir), fingerprint="")
+
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         return {name: len(df) for name, df in self}

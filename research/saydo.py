@@ -1,0 +1,467 @@
+"""Say–do: hold each stated position against the deeds that bear on it.
+
+The rules, in the words an analyst would use:
+
+* **Whose deeds.** A position is tested against deeds by the speaker and by
+  every actor that shares the speaker's principal (the end of its speaks-for
+  chain): a president's words meet his state's deeds and its organs'. Pass
+  ``group=False`` to use the speaker's own deeds only.
+* **Which deeds.** Deeds on the same issue whose dates *can* fall inside the
+  position's window. A deed dated to a month, season or year, or one that
+  spans a range, counts when that period overlaps the window; such deeds are
+  counted in ``n_imprecise``. An empty window bound is open.
+* **How certain.** Each deed weighs by its status (:data:`DEFAULT_WEIGHTS`,
+  overridable with ``weights``); a status weighted 0 is ignored. The deed
+  stance is the weighted mean stance; ``gap`` is stated minus deed stance.
+* **Verdict.** A deed *contradicts* a position when their stances are at
+  least :data:`CONTRADICTS_AT` apart, and *agrees* otherwise.
+
+  - ``untested``: no deed bears on it, or the only deeds that contradict it
+    are weak (below ``reported``) or loosely dated (precision ``range``) and
+    none agrees.
+  - ``contradicted``: a firmly dated deed at ``reported`` or stronger
+    contradicts it, and the weighted gap is at least 2.
+  - ``mixed``: evidence points both ways — strong contradiction but a weighted
+    gap under 2, or weak contradiction beside agreeing deeds.
+  - ``consistent``: every deed agrees.
+
+  The ``reason`` column says which rule decided.
+
+The computation never forms position–event pairs: events are sorted once by
+(key, start) and by (key, end), and each position reads prefix counts at the
+bounds of its window, so its cost grows with positions + events, not with the
+number of matches. :func:`evidence` lists the pairs for the positions asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from research.actors import check_ids, principals
+from research.load import Tables
+
+#: Statuses from strongest to weakest (the order "strongest status" uses).
+STATUS_ORDER: tuple[str, ...] = ("confirmed", "reported", "alleged", "disputed", "rumoured")
+#: Default weight of a deed by its status.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "confirmed": 1.0,
+    "reported": 0.75,
+    "alleged": 0.5,
+    "disputed": 0.25,
+    "rumoured": 0.25,
+}
+#: Statuses strong enough for a deed to contradict a position on its own.
+DECISIVE_STATUSES: tuple[str, ...] = ("confirmed", "reported")
+#: A deed contradicts a position when their stances are at least this far apart.
+CONTRADICTS_AT = 2
+#: The four verdicts, in the order reports show them.
+VERDICTS: tuple[str, ...] = ("contradicted", "mixed", "consistent", "untested")
+#: Tolerance for comparing the weighted gap with its threshold.
+EPS = 1e-9
+
+STANCES = np.arange(-2, 3)
+REASONS = {
+    "no_deeds": "no deed by these actors on this issue can fall in the window",
+    "strong_contradiction": "a firmly dated deed at 'reported' or stronger contradicts it",
+    "both_ways": "contradicting deeds, but the weighted deeds are within 2 of the stated stance",
+    "weak_beside_agreeing": "only weak or loosely dated deeds contradict it; others agree",
+    "weak_only": "only weak (below 'reported') or loosely dated deeds bear on it, and they contradict it",
+    "all_agree": "every deed in the window agrees with it",
+}
+
+_DAY_LO = 0  # window and event bounds are days offset into [0, 2**32)
+_DAY_HI = 2**32 - 1
+_DAY_OFFSET = 2**31
+
+
+def resolve_weights(weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Default status weights updated with ``weights``; reject unknown statuses.
+
+    Examples
+    --------
+    >>> resolve_weights({"rumoured": 0})["rumoured"]
+    0.0
+    """
+    out = dict(DEFAULT_WEIGHTS)
+    for status, w in (weights or {}).items():
+        if status not in out:
+            check_ids("status", status, STATUS_ORDER)
+        w = float(w)
+        if not np.isfinite(w) or w < 0:
+            raise ValueError(f"weight for {status!r} must be a finite number >= 0, got {w!r}")
+        out[status] = w
+    return out
+
+
+# --- selecting rows --------------------------------------------------------------
+
+
+def _days(values: pd.Series, missing: int) -> np.ndarray:
+    """Dates as unsigned day offsets; NaT (an open bound) becomes ``missing``."""
+    arr = values.to_numpy(dtype="datetime64[D]")
+    days = arr.astype(np.int64) + _DAY_OFFSET
+    days[np.isnat(arr)] = missing
+    return days
+
+
+def select_positions(
+    tables: Tables,
+    actors: Sequence[str] | str | None = None,
+    issues: Sequence[str] | str | None = None,
+    start: object = None,
+    end: object = None,
+) -> pd.DataFrame:
+    """Positions by these actors (or actors speaking for them), on these issues,
+    said between ``start`` and ``end`` (inclusive). Unknown ids raise ValueError."""
+    pos = tables.positions
+    pmap = principals(tables.actors)
+    keep = np.ones(len(pos), dtype=bool)
+    wanted = check_ids("actor", actors, tables.actors["actor_id"])
+    if wanted:
+        principal = pos["actor_id"].map(pmap)
+        keep &= (pos["actor_id"].isin(wanted) | principal.isin(wanted)).to_numpy()
+    wanted_issues = check_ids("issue", issues, tables.issues["issue_id"])
+    if wanted_issues:
+        keep &= pos["issue_id"].isin(wanted_issues).to_numpy()
+    if start is not None:
+        keep &= (pos["said"] >= pd.Timestamp(start)).to_numpy()
+    if end is not None:
+        keep &= (pos["said"] <= pd.Timestamp(end)).to_numpy()
+    return pos[keep]
+
+
+# --- the pair-free core ------------------------------------------------------------
+
+
+def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
+    return pd.Categorical(values, categories=categories).codes.astype(np.int64)
+
+
+def _keys(tables: Tables, positions: pd.DataFrame, group: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Integer key (principal or actor, issue) for each position and each event."""
+    actor_ids = pd.Index(tables.actors["actor_id"].astype(str))
+    issue_ids = pd.Index(tables.issues["issue_id"].astype(str))
+    if group:
+        pmap = principals(tables.actors)
+        owner = _codes(pd.Series([pmap[a] for a in actor_ids]), actor_ids)
+    else:
+        owner = np.arange(len(actor_ids), dtype=np.int64)
+    n_issues = max(len(issue_ids), 1)
+
+    def key(df: pd.DataFrame) -> np.ndarray:
+        who = owner[_codes(df["actor_id"], actor_ids)]
+        return who * n_issues + _codes(df["issue_id"], issue_ids)
+
+    return key(positions), key(tables.events)
+
+
+def _event_columns(events: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, int]:
+    """Integer columns per event whose prefix sums the verdict needs.
+
+    Columns: per status a count and a stance sum (so that weighted sums are
+    exact), per stance a count, a count firmly dated at each decisive status,
+    and a count of imprecisely dated deeds. Deeds of weight 0 are left out.
+    """
+    n_st = len(STATUS_ORDER)
+    status = _codes(events["status"], pd.Index(STATUS_ORDER))
+    stance = events["stance"].to_numpy(dtype=np.int64)
+    precision = events["precision"].astype(str).to_numpy()
+    firm = precision != "range"
+    live = np.array([weights[s] > 0 for s in STATUS_ORDER])[status]
+    cols = []
+    for s in range(n_st):  # count and stance sum by status
+        m = live & (status == s)
+        cols.append(m.astype(np.int64))
+        cols.append(np.where(m, stance, 0))
+    for v in STANCES:  # count by stance
+        cols.append((live & (stance == v)).astype(np.int64))
+    for s in range(len(DECISIVE_STATUSES)):  # firmly dated at a decisive status, by stance
+        for v in STANCES:
+            cols.append((live & firm & (status == s) & (stance == v)).astype(np.int64))
+    cols.append((live & (precision != "day")).astype(np.int64))
+    return np.stack(cols, axis=1), n_st
+
+
+def _prefix(sorted_cols: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading zero row, one column at a time (contiguous)."""
+    out = np.zeros((sorted_cols.shape[1], sorted_cols.shape[0] + 1), dtype=np.int64)
+    for j in range(sorted_cols.shape[1]):
+        np.cumsum(sorted_cols[:, j], out=out[j, 1:])
+    return out
+
+
+def window_counts(
+    pos_key: np.ndarray,
+    pos_lo: np.ndarray,
+    pos_hi: np.ndarray,
+    ev_key: np.ndarray,
+    ev_start: np.ndarray,
+    ev_end: np.ndarray,
+    ev_cols: np.ndarray,
+) -> np.ndarray:
+    """Sum ``ev_cols`` over the events of each position's key that overlap its window.
+
+    An event [start, end] overlaps [lo, hi] when start <= hi and end >= lo, so
+    the sum is (events with start <= hi) minus (events with end < lo), both
+    read from prefix sums over events sorted by (key, day).
+    """
+    shift = np.int64(32)
+    by_start = ev_key << shift | ev_start
+    by_end = ev_key << shift | ev_end
+    o_start = np.argsort(by_start, kind="stable")
+    o_end = np.argsort(by_end, kind="stable")
+    s_sorted, e_sorted = by_start[o_start], by_end[o_end]
+    base = pos_key << shift
+    first = np.searchsorted(s_sorted, base, side="left")
+    upto = np.searchsorted(s_sorted, base | pos_hi, side="right")
+    before = np.searchsorted(e_sorted, base | pos_lo, side="left")
+    first_e = np.searchsorted(e_sorted, base, side="left")
+    ps = _prefix(ev_cols[o_start])
+    pe = _prefix(ev_cols[o_end])
+    return (ps[:, upto] - ps[:, first] - (pe[:, before] - pe[:, first_e])).T
+
+
+def _verdicts(counts: np.ndarray, stated: np.ndarray, weights: dict[str, float]) -> dict:
+    """Turn per-position column sums into deed stance, gap, verdict and reason."""
+    n_st = len(STATUS_ORDER)
+    n_by_status = counts[:, 0 : 2 * n_st : 2]
+    sum_by_status = counts[:, 1 : 2 * n_st : 2]
+    n_by_stance = counts[:, 2 * n_st : 2 * n_st + 5]
+    firm_dec = counts[:, 2 * n_st + 5 : 2 * n_st + 15].reshape(-1, len(DECISIVE_STATUSES), 5)
+    n_imprecise = counts[:, -1]
+
+    w = np.array([weights[s] for s in STATUS_ORDER])
+    n = n_by_status.sum(axis=1)
+    total_w = n_by_status @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deed = np.where(total_w > 0, (sum_by_status @ w) / np.where(total_w > 0, total_w, 1), np.nan)
+    gap = stated - deed
+
+    contra_mask = np.abs(STANCES[None, :] - stated[:, None]) >= CONTRADICTS_AT
+    n_contra = (n_by_stance * contra_mask).sum(axis=1)
+    strong_by_status = (firm_dec * contra_mask[:, None, :]).sum(axis=2)
+    n_strong = strong_by_status.sum(axis=1)
+    n_agree = n - n_contra
+
+    big_gap = np.abs(np.nan_to_num(gap)) >= CONTRADICTS_AT - EPS
+    rules = [
+        (n == 0, "untested", "no_deeds"),
+        ((n_strong > 0) & big_gap, "contradicted", "strong_contradiction"),
+        (n_strong > 0, "mixed", "both_ways"),
+        ((n_contra > 0) & (n_agree > 0), "mixed", "weak_beside_agreeing"),
+        (n_contra > 0, "untested", "weak_only"),
+    ]
+    verdict = np.select([r[0] for r in rules], [r[1] for r in rules], "consistent")
+    reason = np.select([r[0] for r in rules], [REASONS[r[2]] for r in rules], REASONS["all_agree"])
+
+    # Strongest status among the deeds that decided: the strong contradicting
+    # ones for a contradiction, otherwise every deed that bears on it.
+    strongest_all = np.where(n > 0, np.argmax(n_by_status > 0, axis=1), -1)
+    strongest_strong = np.argmax(strong_by_status > 0, axis=1)
+    strongest = np.where(verdict == "contradicted", strongest_strong, strongest_all)
+    return {
+        "n_deeds": n,
+        "n_agreeing": n_agree,
+        "n_contradicting": n_contra,
+        "n_imprecise": n_imprecise,
+        "deed_stance": deed,
+        "gap": gap,
+        "verdict": verdict,
+        "reason": reason,
+        "strongest_status": strongest,
+    }
+
+
+def say_do(
+    tables: Tables,
+    actors: Sequence[str] | str | None = None,
+    issues: Sequence[str] | str | None = None,
+    start: object = None,
+    end: object = None,
+    weights: Mapping[str, float] | None = None,
+    *,
+    group: bool = True,
+    evidence: bool | Sequence[str] = True,
+) -> pd.DataFrame:
+    """One row per stated position with the deeds that bear on it and a verdict.
+
+    Parameters
+    ----------
+    tables : Tables
+        From :func:`research.load`.
+    actors, issues : str or list of str, optional
+        Keep positions by these actors (or by actors who speak for them) and on
+        these issues. Unknown ids raise ValueError naming the closest ones.
+    start, end : date-like, optional
+        Keep positions said in this interval (inclusive).
+    weights : dict, optional
+        Status weights overriding :data:`DEFAULT_WEIGHTS`.
+    group : bool, default True
+        Test words against the deeds of everyone sharing the speaker's principal.
+    evidence : bool or list of position ids, default True
+        Add ``evidence_ids`` (the deciding events) for all positions, none, or
+        the listed ones. Listing evidence forms pairs; the verdict never does.
+
+    Returns
+    -------
+    DataFrame
+        The position's columns, its ``principal``, then ``n_deeds``,
+        ``n_agreeing``, ``n_contradicting``, ``n_imprecise``, ``deed_stance``,
+        ``gap``, ``verdict``, ``reason``, ``strongest_status`` and, when asked,
+        ``evidence_ids``.
+
+    Examples
+    --------
+    >>> import research
+    >>> t = research.load()
+    >>> r = research.say_do(t, actors="IRN")
+    >>> set(r.verdict) <= {"consistent", "contradicted", "mixed", "untested"}
+    True
+    """
+    w = resolve_weights(weights)
+    pos = select_positions(tables, actors, issues, start, end)
+    pos_key, ev_key = _keys(tables, pos, group)
+    ev = tables.events
+    cols, _ = _event_columns(ev, w)
+    counts = window_counts(
+        pos_key,
+        _days(pos["window_start"], _DAY_LO),
+        _days(pos["window_end"], _DAY_HI),
+        ev_key,
+        _days(ev["start"], _DAY_LO),
+        _days(ev["end"], _DAY_HI),
+        cols,
+    )
+    stated = pos["stance"].to_numpy(dtype=np.int64)
+    result = _verdicts(counts, stated, w)
+    out = pos.reset_index(drop=True).copy()
+    pmap = principals(tables.actors)
+    out.insert(out.columns.get_loc("actor_id") + 1, "principal", out["actor_id"].map(pmap))
+    out["principal"] = out["principal"].astype("string")
+    statuses = np.asarray(STATUS_ORDER, dtype=object)
+    for name, values in result.items():
+        if name == "verdict":
+            out[name] = pd.Categorical(values, categories=list(VERDICTS))
+        elif name == "strongest_status":
+            labels = np.where(values >= 0, statuses[np.maximum(values, 0)], None)
+            out[name] = pd.Categorical(labels, categories=list(STATUS_ORDER))
+        elif name == "reason":
+            out[name] = pd.array(values, dtype="string")
+        else:
+            out[name] = values
+    if evidence is not False:
+        wanted = None if evidence is True else set(evidence)
+        ids = _evidence_ids(tables, out, wanted, w, group)
+        out["evidence_ids"] = pd.Series(ids, index=out.index, dtype=object)
+    return out
+
+
+# --- evidence: pairs, only for the positions asked for ----------------------------------
+
+
+def evidence(
+    tables: Tables,
+    position_ids: Sequence[str] | str | None = None,
+    weights: Mapping[str, float] | None = None,
+    *,
+    group: bool = True,
+) -> pd.DataFrame:
+    """The deeds that bear on each position, one row per (position, event).
+
+    Columns add to the event's own: ``position_id``, ``role`` (``contradicts``
+    or ``agrees``), ``decisive`` (firmly dated, at ``reported`` or stronger,
+    and contradicting), ``imprecise`` (not dated to a day), ``weight``.
+    """
+    w = resolve_weights(weights)
+    known = tables.positions["position_id"]
+    ids = check_ids("position", position_ids, known) if position_ids is not None else None
+    pos = tables.positions if ids is None else tables.positions[known.isin(ids)]
+    pos_key, ev_key = _keys(tables, pos, group)
+    ev = tables.events
+    ev_w = ev["status"].astype(str).map(w).to_numpy(dtype=float)
+    ev_s, ev_e = _days(ev["start"], _DAY_LO), _days(ev["end"], _DAY_HI)
+    lo, hi = _days(pos["window_start"], _DAY_LO), _days(pos["window_end"], _DAY_HI)
+    order = np.argsort(ev_key, kind="stable")
+    sorted_key = ev_key[order]
+    first = np.searchsorted(sorted_key, pos_key, side="left")
+    last = np.searchsorted(sorted_key, pos_key, side="right")
+    sizes = last - first
+    p_idx = np.repeat(np.arange(len(pos)), sizes)
+    starts = np.repeat(first, sizes)
+    e_idx = order[starts + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))]
+    hit = (ev_s[e_idx] <= hi[p_idx]) & (ev_e[e_idx] >= lo[p_idx]) & (ev_w[e_idx] > 0)
+    p_idx, e_idx = p_idx[hit], e_idx[hit]
+    pairs = ev.iloc[e_idx].reset_index(drop=True)
+    stated = pos["stance"].to_numpy(dtype=np.int64)[p_idx]
+    contra = np.abs(pairs["stance"].to_numpy(dtype=np.int64) - stated) >= CONTRADICTS_AT
+    firm = pairs["precision"].astype(str).to_numpy() != "range"
+    strong = pairs["status"].astype(str).isin(DECISIVE_STATUSES).to_numpy()
+    pairs.insert(0, "position_id", pos["position_id"].to_numpy()[p_idx])
+    pairs["role"] = pd.Categorical(np.where(contra, "contradicts", "agrees"), ["contradicts", "agrees"])
+    pairs["decisive"] = contra & firm & strong
+    pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
+    pairs["weight"] = ev_w[e_idx]
+    return pairs.sort_values(["position_id", "start", "event_id"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _evidence_ids(
+    tables: Tables, out: pd.DataFrame, wanted: set[str] | None, w: dict[str, float], group: bool
+) -> list[tuple[str, ...] | None]:
+    """Deciding event ids per row: decisive deeds for a contradiction, else all."""
+    ids = out["position_id"].tolist() if wanted is None else [p for p in out["position_id"] if p in wanted]
+    pairs = evidence(tables, ids, w, group=group)
+    by_pos: dict[str, tuple[list[str], list[str]]] = {}
+    for pid, eid, decisive in zip(pairs["position_id"], pairs["event_id"], pairs["decisive"], strict=True):
+        all_ids, dec_ids = by_pos.setdefault(pid, ([], []))
+        all_ids.append(eid)
+        if decisive:
+            dec_ids.append(eid)
+    result: list[tuple[str, ...] | None] = []
+    for pid, verdict in zip(out["position_id"], out["verdict"], strict=True):
+        if wanted is not None and pid not in wanted:
+            result.append(None)
+            continue
+        all_ids, dec_ids = by_pos.get(pid, ([], []))
+        result.append(tuple(dec_ids if verdict == "contradicted" else all_ids))
+    return result
+
+
+def gap_summary(
+    tables: Tables,
+    actors: Sequence[str] | str | None = None,
+    issues: Sequence[str] | str | None = None,
+    start: object = None,
+    end: object = None,
+    weights: Mapping[str, float] | None = None,
+    *,
+    group: bool = True,
+) -> pd.DataFrame:
+    """Per actor and issue: positions, tested, contradicted share, mean gap.
+
+    ``contradicted_share`` is contradicted / tested (NaN when nothing was
+    tested); ``mean_gap`` averages the gaps of tested positions.
+    """
+    r = say_do(tables, actors, issues, start, end, weights, group=group, evidence=False)
+    r = r.assign(
+        tested=r["verdict"] != "untested",
+        contradicted=r["verdict"] == "contradicted",
+        gap_tested=r["gap"].where(r["verdict"] != "untested"),
+    )
+    g = r.groupby(["actor_id", "issue_id"], observed=True, sort=True)
+    out = g.agg(
+        positions=("position_id", "size"),
+        tested=("tested", "sum"),
+        contradicted=("contradicted", "sum"),
+        mean_gap=("gap_tested", "mean"),
+    ).reset_index()
+    tested = out["tested"].astype(float)
+    out.insert(5, "contradicted_share", out["contradicted"] / tested.where(tested > 0))
+    return out
+
+# The decisive statuses lead STATUS_ORDER: column layouts above rely on it.
+assert STATUS_ORDER[: len(DECISIVE_STATUSES)] == DECISIVE_STATUSES
