@@ -7,13 +7,18 @@
 """
 
 from research.load import DataError, Problem, Tables, load, validate
+from research.alignment import alignment, alignment_by_issue
 from research.saydo import DEFAULT_WEIGHTS, evidence, gap_summary, say_do
 from research.schema import data_dictionary, schema
+from research.timeline import timeline
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "alignment",
+    "alignment_by_issue",
+    "timeline",
     "evidence",
     "gap_summary",
     "say_do",

@@ -191,7 +191,9 @@ def _check_header(table: Table, raw: _Raw, problems: list[Problem]) -> bool:
             ok = False
     if ok and got != expected:
         problems.append(
-            Problem(name, 1, ROW, ",".join(got), "columns out of order; expected " + ",".join(expected))
+            Problem(
+                name, 1, ROW, ",".join(got), "columns out of order; expected " + ",".join(expected)
+            )
         )
         ok = False
     return ok
@@ -279,7 +281,9 @@ def _check_table(table: Table, raw: _Raw, problems: list[Problem]) -> _Parsed:
                 first = seen[f.name].setdefault(value, line)
                 if first != line:
                     problems.append(
-                        Problem(name, line, f.name, value, f"duplicate id; first used on line {first}")
+                        Problem(
+                            name, line, f.name, value, f"duplicate id; first used on line {first}"
+                        )
                     )
             columns[f.name].append(typed)
             raw_cells[f.name].append(value)
@@ -310,8 +314,11 @@ def _precision_bounds(start: date, end: date, precision: str) -> str | None:
         span = (end.year - start.year) * 12 + end.month - start.month
         if start.day != 1 or (end + pd.Timedelta(days=1)).day != 1 or span != 2:
             return "a season-precision date must span three whole months"
-    if precision == "year" and (start.year != end.year or (start.month, start.day) != (1, 1)
-                                or (end.month, end.day) != (12, 31)):
+    if precision == "year" and (
+        start.year != end.year
+        or (start.month, start.day) != (1, 1)
+        or (end.month, end.day) != (12, 31)
+    ):
         return "a year-precision date must run from 1 January to 31 December of one year"
     return None
 
@@ -332,13 +339,24 @@ def _check_rows(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
             start, end, precision = c["start"][i], c["end"][i], c["precision"][i]
             if e.raw["start"][i] == "" and precision not in (None, "range"):
                 problems.append(
-                    Problem("events.csv", line, "start", "", "may be empty only when precision is 'range'")
+                    Problem(
+                        "events.csv",
+                        line,
+                        "start",
+                        "",
+                        "may be empty only when precision is 'range'",
+                    )
                 )
             if start is not None and end is not None:
                 if start > end:
                     problems.append(
-                        Problem("events.csv", line, "end", end.isoformat(),
-                                f"is before start {start.isoformat()}")
+                        Problem(
+                            "events.csv",
+                            line,
+                            "end",
+                            end.isoformat(),
+                            f"is before start {start.isoformat()}",
+                        )
                     )
                 elif precision in ("month", "season", "year"):
                     rule = _precision_bounds(start, end, precision)
@@ -351,18 +369,34 @@ def _check_rows(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
             ws, we = c["window_start"][i], c["window_end"][i]
             if ws is not None and we is not None and ws > we:
                 problems.append(
-                    Problem("positions.csv", line, "window_end", we.isoformat(),
-                            f"is before window_start {ws.isoformat()}")
+                    Problem(
+                        "positions.csv",
+                        line,
+                        "window_end",
+                        we.isoformat(),
+                        f"is before window_start {ws.isoformat()}",
+                    )
                 )
             said, precision = c["said"][i], c["said_precision"][i]
-            if said is not None and precision in _PERIOD_START and not _PERIOD_START[precision](said):
+            if (
+                said is not None
+                and precision in _PERIOD_START
+                and not _PERIOD_START[precision](said)
+            ):
                 problems.append(
-                    Problem("positions.csv", line, "said", said.isoformat(),
-                            f"with precision '{precision}' must be the first day of that {precision}")
+                    Problem(
+                        "positions.csv",
+                        line,
+                        "said",
+                        said.isoformat(),
+                        f"with precision '{precision}' must be the first day of that {precision}",
+                    )
                 )
             if c["quote"][i] and not c["source_id"][i]:
                 problems.append(
-                    Problem("positions.csv", line, "quote", c["quote"][i], "a quote needs a source_id")
+                    Problem(
+                        "positions.csv", line, "quote", c["quote"][i], "a quote needs a source_id"
+                    )
                 )
 
 
@@ -380,14 +414,19 @@ def _check_speaks_for(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
             path.append(node)
             node = parent[node]
         if node is not None and node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             if not reported.intersection(cycle):
                 reported.update(cycle)
                 first = min(cycle, key=lambda n: line_of[n])
                 chain = " -> ".join([*cycle, cycle[0]])
                 problems.append(
-                    Problem("actors.csv", line_of[first], "speaks_for", parent[first],
-                            f"speaks-for chain is a cycle: {chain}")
+                    Problem(
+                        "actors.csv",
+                        line_of[first],
+                        "speaks_for",
+                        parent[first],
+                        f"speaks-for chain is a cycle: {chain}",
+                    )
                 )
 
 

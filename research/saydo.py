@@ -237,7 +237,9 @@ def _verdicts(counts: np.ndarray, stated: np.ndarray, weights: dict[str, float])
     n = n_by_status.sum(axis=1)
     total_w = n_by_status @ w
     with np.errstate(invalid="ignore", divide="ignore"):
-        deed = np.where(total_w > 0, (sum_by_status @ w) / np.where(total_w > 0, total_w, 1), np.nan)
+        deed = np.where(
+            total_w > 0, (sum_by_status @ w) / np.where(total_w > 0, total_w, 1), np.nan
+        )
     gap = stated - deed
 
     contra_mask = np.abs(STANCES[None, :] - stated[:, None]) >= CONTRADICTS_AT
@@ -400,7 +402,9 @@ def evidence(
     firm = pairs["precision"].astype(str).to_numpy() != "range"
     strong = pairs["status"].astype(str).isin(DECISIVE_STATUSES).to_numpy()
     pairs.insert(0, "position_id", pos["position_id"].to_numpy()[p_idx])
-    pairs["role"] = pd.Categorical(np.where(contra, "contradicts", "agrees"), ["contradicts", "agrees"])
+    pairs["role"] = pd.Categorical(
+        np.where(contra, "contradicts", "agrees"), ["contradicts", "agrees"]
+    )
     pairs["decisive"] = contra & firm & strong
     pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
     pairs["weight"] = ev_w[e_idx]
@@ -413,10 +417,16 @@ def _evidence_ids(
     tables: Tables, out: pd.DataFrame, wanted: set[str] | None, w: dict[str, float], group: bool
 ) -> list[tuple[str, ...] | None]:
     """Deciding event ids per row: decisive deeds for a contradiction, else all."""
-    ids = out["position_id"].tolist() if wanted is None else [p for p in out["position_id"] if p in wanted]
+    ids = (
+        out["position_id"].tolist()
+        if wanted is None
+        else [p for p in out["position_id"] if p in wanted]
+    )
     pairs = evidence(tables, ids, w, group=group)
     by_pos: dict[str, tuple[list[str], list[str]]] = {}
-    for pid, eid, decisive in zip(pairs["position_id"], pairs["event_id"], pairs["decisive"], strict=True):
+    for pid, eid, decisive in zip(
+        pairs["position_id"], pairs["event_id"], pairs["decisive"], strict=True
+    ):
         all_ids, dec_ids = by_pos.setdefault(pid, ([], []))
         all_ids.append(eid)
         if decisive:
@@ -462,6 +472,7 @@ def gap_summary(
     tested = out["tested"].astype(float)
     out.insert(5, "contradicted_share", out["contradicted"] / tested.where(tested > 0))
     return out
+
 
 # The decisive statuses lead STATUS_ORDER: column layouts above rely on it.
 assert STATUS_ORDER[: len(DECISIVE_STATUSES)] == DECISIVE_STATUSES

@@ -92,9 +92,7 @@ class Field:
 
 
 def _fits_int8(f: Field) -> bool:
-    return (
-        f.minimum is not None and f.maximum is not None and -128 <= f.minimum <= f.maximum <= 127
-    )
+    return f.minimum is not None and f.maximum is not None and -128 <= f.minimum <= f.maximum <= 127
 
 
 @dataclass(frozen=True)
