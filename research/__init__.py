@@ -6,8 +6,8 @@
 ['actors', 'events', 'issues', 'positions', 'sources']
 """
 
-from research.load import DataError, Problem, Tables, load, validate
 from research.alignment import alignment, alignment_by_issue
+from research.load import DataError, Problem, Tables, load, validate
 from research.saydo import DEFAULT_WEIGHTS, evidence, gap_summary, say_do
 from research.schema import data_dictionary, schema
 from research.timeline import timeline

@@ -92,8 +92,8 @@ def alignment_by_issue(
         stats = g.agg(["mean", "size"]).unstack("owner")
         out = pd.DataFrame(index=stats.index)
         for side, who in (("a", a), ("b", b)):
-            out[f"{side}_stance"] = stats[("mean", who)] if ("mean", who) in stats else np.nan
-            n = stats[("size", who)] if ("size", who) in stats else 0
+            out[f"{side}_stance"] = stats.get(("mean", who), np.nan)
+            n = stats.get(("size", who), 0)
             out[f"{side}_n"] = pd.Series(n, index=stats.index).fillna(0).astype(int)
         out = out.reset_index()
         out.insert(1, "channel", ch)
