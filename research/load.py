@@ -308,9 +308,8 @@ def _check_references(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
 def _precision_bounds(start: date, end: date, precision: str) -> str | None:
     """Check that start/end are the bounds of the period the precision names."""
     whole_months = start.day == 1 and (end + pd.Timedelta(days=1)).day == 1
-    if precision == "month" and not (
-        whole_months and (start.year, start.month) == (end.year, end.month)
-    ):
+    span = (end.year - start.year) * 12 + end.month - start.month  # in months
+    if precision == "month" and not (whole_months and span == 0):
         return "a month-precision date must run from the first to the last day of one month"
     if precision == "season" and not (whole_months and span == 2):
         return "a season-precision date must span three whole months"

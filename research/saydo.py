@@ -68,7 +68,7 @@ REASONS = {
     "strong_contradiction": "a firmly dated deed at 'reported' or stronger contradicts it",
     "both_ways": "contradicting deeds, but the weighted deeds are within 2 of the stated stance",
     "weak_beside_agreeing": "only weak or loosely dated deeds contradict it; others agree",
-    "weak_only": "the only deeds, all contradicting it, are weak (below 'reported') or loosely dated",
+    "weak_only": "all its deeds contradict it but are weak (below 'reported') or loosely dated",
     "all_agree": "every deed in the window agrees with it",
 }
 
