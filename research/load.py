@@ -159,12 +159,16 @@ def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
     try:
         for record in reader:
             if header is None:
+                if not record:
+                    problems.append(Problem(name, 1, FILE, "", "the first line must be the header"))
+                    return None
                 header = record
             elif record:  # a wholly blank line is not a record
                 rows.append((line, record))
             line = reader.line_num + 1
     except csv.Error as e:
-        problems.append(Problem(name, reader.line_num, ROW, "", f"malformed CSV: {e}"))
+        # `line` is where the broken record starts, not where the reader gave up.
+        problems.append(Problem(name, line, ROW, "", f"malformed CSV: {e}"))
         return None
     assert header is not None
     return _Raw(header=header, rows=rows)
@@ -175,7 +179,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
 
 def _check_header(table: Table, raw: _Raw, problems: list[Problem]) -> bool:
     """Report missing, extra, duplicated or misordered columns; True when usable."""
-    name, expected, got = table.path, list(table.columns), raw.header
+    name, expected, got = table.path, list(table.columns), [_shown(c) for c in raw.header]
     ok = True
     for col in sorted({c for c in got if got.count(c) > 1}):
         problems.append(Problem(name, 1, col, col, "column appears more than once"))
@@ -204,7 +208,7 @@ def _suggest(value: str, candidates: object) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
@@ -214,7 +218,7 @@ def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
     if value == "":
         return (None, "a value is required") if f.required else (None, None)
     if f.type == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value):
+        if not re.fullmatch(r"[+-]?[0-9]+", value):
             return None, "must be a whole number"
         typed: object = int(value)
     elif f.type == "date":
@@ -238,7 +242,7 @@ def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
             return None, "has leading or trailing spaces"
     if f.enum is not None and value not in f.enum:
         return None, "must be one of: " + ", ".join(f.enum) + _suggest(value, f.enum)
-    if f.pattern is not None and not re.fullmatch(f.pattern, value):
+    if f.pattern is not None and not re.fullmatch(f.pattern, value, flags=re.ASCII):
         return None, f"must match the pattern {f.pattern}"
     if f.minimum is not None and f.maximum is not None and not (f.minimum <= typed <= f.maximum):
         return None, f"must be between {f.minimum} and {f.maximum}"
@@ -298,7 +302,8 @@ def _check_references(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
         for fk in p.table.foreign_keys:
             if fk.table not in parsed:
                 continue
-            known = set(parsed[fk.table].columns[fk.target])
+            # Ids that failed their own checks are already reported; skip them here.
+            known = {v for v in parsed[fk.table].columns[fk.target] if v is not None}
             for line, value in zip(p.lines, p.columns[fk.column], strict=True):
                 if value is not None and value not in known:
                     rule = f"unknown {fk.table[:-1]} id" + _suggest(value, known)
@@ -311,8 +316,8 @@ def _precision_bounds(start: date, end: date, precision: str) -> str | None:
     span = (end.year - start.year) * 12 + end.month - start.month  # in months
     if precision == "month" and not (whole_months and span == 0):
         return "a month-precision date must run from the first to the last day of one month"
-    if precision == "season" and not (whole_months and span == 2):
-        return "a season-precision date must span three whole months"
+    if precision == "season" and not (whole_months and span == 2 and start.month % 3 == 0):
+        return "a season-precision date must span three whole months from Mar, Jun, Sep or Dec"
     if precision == "year" and (
         start.year != end.year
         or (start.month, start.day) != (1, 1)

@@ -55,9 +55,10 @@ def say_do_reference(
     for p in positions.itertuples(index=False):
         win_start, win_end = _when(p.window_start), _when(p.window_end)
         stated = int(p.stance)
+        tested = p.actor_id if pd.isna(p.subject_id) else p.subject_id
         matched = []
         for e in events:
-            if owner[e.actor_id] != owner[p.actor_id] or e.issue_id != p.issue_id:
+            if owner[e.actor_id] != owner[tested] or e.issue_id != p.issue_id:
                 continue
             if w[e.status] <= 0:
                 continue

@@ -2,10 +2,12 @@
 
 The rules, in the words an analyst would use:
 
-* **Whose deeds.** A position is tested against deeds by the speaker and by
-  every actor that shares the speaker's principal (the end of its speaks-for
-  chain): a president's words meet his state's deeds and its organs'. Pass
-  ``group=False`` to use the speaker's own deeds only.
+* **Whose deeds.** A position is tested against deeds by the actor it is
+  about (its ``subject_id``, else its speaker) and by every actor that shares
+  that actor's principal (the end of its speaks-for chain): a president's
+  words meet his state's deeds and its organs'; an analyst's assessment of
+  Russia meets Russia's. Pass ``group=False`` to use that actor's own deeds
+  only.
 * **Which deeds.** Deeds on the same issue whose dates *can* fall inside the
   position's window. A deed dated to a month, season or year, or one that
   spans a range, counts when that period overlaps the window; such deeds are
@@ -114,15 +116,21 @@ def select_positions(
     start: object = None,
     end: object = None,
 ) -> pd.DataFrame:
-    """Positions by these actors (or actors speaking for them), on these issues,
-    said between ``start`` and ``end`` (inclusive). Unknown ids raise ValueError."""
+    """Positions by or about these actors (or actors speaking for them), on these
+    issues, said between ``start`` and ``end`` (inclusive). Unknown ids raise
+    ValueError."""
     pos = tables.positions
     pmap = principals(tables.actors)
     keep = np.ones(len(pos), dtype=bool)
     wanted = check_ids("actor", actors, tables.actors["actor_id"])
     if wanted:
-        principal = pos["actor_id"].map(pmap)
-        keep &= (pos["actor_id"].isin(wanted) | principal.isin(wanted)).to_numpy()
+
+        def involves(column: str) -> np.ndarray:
+            who = pos[column]
+            hit = who.isin(wanted) | who.map(pmap).isin(wanted)
+            return hit.fillna(False).to_numpy(dtype=bool)
+
+        keep &= involves("actor_id") | involves("subject_id")
     wanted_issues = check_ids("issue", issues, tables.issues["issue_id"])
     if wanted_issues:
         keep &= pos["issue_id"].isin(wanted_issues).to_numpy()
@@ -151,11 +159,18 @@ def _keys(tables: Tables, positions: pd.DataFrame, group: bool) -> tuple[np.ndar
         owner = np.arange(len(actor_ids), dtype=np.int64)
     n_issues = max(len(issue_ids), 1)
 
-    def key(df: pd.DataFrame) -> np.ndarray:
-        who = owner[_codes(df["actor_id"], actor_ids)]
-        return who * n_issues + _codes(df["issue_id"], issue_ids)
+    def key(actor: pd.Series, issue: pd.Series) -> np.ndarray:
+        return owner[_codes(actor, actor_ids)] * n_issues + _codes(issue, issue_ids)
 
-    return key(positions), key(tables.events)
+    return (
+        key(tested_actor(positions), positions["issue_id"]),
+        key(tables.events["actor_id"], tables.events["issue_id"]),
+    )
+
+
+def tested_actor(positions: pd.DataFrame) -> pd.Series:
+    """Whose deeds test each position: its subject, else its speaker."""
+    return positions["subject_id"].fillna(positions["actor_id"])
 
 
 def _event_columns(events: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, int]:
@@ -310,7 +325,7 @@ def say_do(
     Returns
     -------
     DataFrame
-        The position's columns, its ``principal``, then ``n_deeds``,
+        The position's columns, the ``principal`` whose deeds test it, then ``n_deeds``,
         ``n_agreeing``, ``n_contradicting``, ``n_imprecise``, ``deed_stance``,
         ``gap``, ``verdict``, ``reason``, ``strongest_status`` and, when asked,
         ``evidence_ids``.
@@ -341,7 +356,8 @@ def say_do(
     result = _verdicts(counts, stated, w)
     out = pos.reset_index(drop=True).copy()
     pmap = principals(tables.actors)
-    out.insert(out.columns.get_loc("actor_id") + 1, "principal", out["actor_id"].map(pmap))
+    tested = tested_actor(out).map(pmap)
+    out.insert(out.columns.get_loc("issue_id"), "principal", tested)
     out["principal"] = out["principal"].astype("string")
     statuses = np.asarray(STATUS_ORDER, dtype=object)
     for name, values in result.items():

@@ -69,15 +69,22 @@ def test_analyst_with_no_deeds_of_his_own_is_untested_with_reason(t):
     assert math.isnan(r.deed_stance) and r.evidence_ids == ()
 
 
-def test_filters_by_actor_principal_issue_and_date(t):
-    assert set(research.say_do(t, actors="AAA").position_id) == {
-        "never_armed",
-        "not_since",
-        "talks_yes",
-    }
+def test_an_assessment_is_tested_against_the_deeds_of_the_actor_it_is_about(t):
+    r = row(research.say_do(t), "pundit_on_a")
+    assert r.principal == "AAA" and r.verdict == "consistent"
+    assert r.evidence_ids == ("drones_2022", "missiles")
+
+
+def test_filters_by_actor_principal_subject_issue_and_date(t):
+    by_a = {"never_armed", "not_since", "talks_yes", "pundit_on_a"}
+    assert set(research.say_do(t, actors="AAA").position_id) == by_a
     assert set(research.say_do(t, issues=["talks"]).position_id) == {"talks_yes"}
     assert set(research.say_do(t, start="2024-09-02").position_id) == {"never_armed", "not_since"}
-    assert set(research.say_do(t, end="2024-09-01").position_id) == {"talks_yes", "pundit_view"}
+    assert set(research.say_do(t, end="2024-09-01").position_id) == {
+        "talks_yes",
+        "pundit_view",
+        "pundit_on_a",
+    }
 
 
 def test_unknown_ids_name_the_closest(t):
@@ -103,7 +110,11 @@ def test_gap_summary_counts_tested_and_contradicted(t):
     lead = g.loc[("lead_a", "arms")]
     assert (lead.positions, lead.tested, lead.contradicted) == (2, 1, 1)
     assert lead.contradicted_share == 1.0 and lead.mean_gap == -4.0
-    assert math.isnan(g.loc[("pundit", "arms")].contradicted_share)
+    pundit = g.loc[("pundit", "arms")]  # one untested, one consistent
+    assert (pundit.positions, pundit.tested, pundit.contradicted_share) == (2, 1, 0.0)
+    nothing_counts = {s: 0 for s in ("confirmed", "reported", "rumoured")}
+    untested = research.gap_summary(t, weights=nothing_counts)
+    assert untested["contradicted_share"].isna().all() and untested["mean_gap"].isna().all()
 
 
 # --- alignment: worked by hand -----------------------------------------------------

@@ -45,6 +45,7 @@ def tables(draw) -> research.Tables:
             {
                 "position_id": f"p{k}",
                 "actor_id": draw(st.sampled_from(actor_ids)),
+                "subject_id": draw(st.one_of(st.none(), st.sampled_from(actor_ids))),
                 "issue_id": draw(st.sampled_from(issue_ids)),
                 "said": _day(draw(day)),
                 "window_start": _day(lo),
@@ -72,7 +73,8 @@ def tables(draw) -> research.Tables:
                 "negated": draw(st.booleans()),
             }
         )
-    pos_cols = ["position_id", "actor_id", "issue_id", "said", "window_start", "window_end"]
+    pos_cols = ["position_id", "actor_id", "subject_id", "issue_id", "said"]
+    pos_cols += ["window_start", "window_end"]
     ev_cols = ["event_id", "actor_id", "issue_id", "start", "end", "precision", "status"]
     return research.Tables.from_frames(
         actors=pd.DataFrame({"actor_id": actor_ids, "speaks_for": speaks_for}),
