@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 STAMP := $(VENV)/.synced
 
-.PHONY: reports test lab bench clean env
+.PHONY: reports test lab bench bench-large clean env
 
 env: $(STAMP)
 
@@ -20,10 +20,11 @@ env: $(STAMP)
 # Re-sync only when the lock or the project metadata changed.
 $(STAMP): uv.lock pyproject.toml | $(UV)
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
+	$(BIN)/python -m ipykernel install --sys-prefix --name research --display-name "research (.venv)" >/dev/null
 	@touch $@
 
 reports: $(STAMP)
-	$(BIN)/research validate
+	$(BIN)/research build
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,11 +32,18 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lab: $(STAMP)
-	$(BIN)/python -m ipykernel install --sys-prefix --name research --display-name "research (.venv)" >/dev/null
 	$(BIN)/jupyter lab --notebook-dir=.
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_say_do.py --positions 1000 --events 10000
+	$(BIN)/python benchmarks/bench_say_do.py --positions 10000 --events 100000
+	$(BIN)/python benchmarks/bench_say_do.py --positions 100000 --events 1000000
+	$(BIN)/python benchmarks/bench_build.py
+
+# The largest say-do size of the issue: minutes and several GB for the DuckDB baseline.
+bench-large: $(STAMP)
+	$(BIN)/python benchmarks/bench_say_do.py --positions 1000000 --events 10000000
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .hypothesis

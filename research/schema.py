@@ -227,7 +227,7 @@ def data_dictionary() -> str:
         lines += [f"Primary key `{t.primary_key}`." + (f" References: {keys}." if keys else ""), ""]
         lines += ["| column | type | rule | meaning |", "|---|---|---|---|"]
         for f in t.fields:
-            desc = f.description.replace("|", "\\|")
-            lines.append(f"| `{f.name}` | {f.type} | {f.rule()} | {desc} |")
+            desc, rule = (text.replace("|", "\\|") for text in (f.description, f.rule()))
+            lines.append(f"| `{f.name}` | {f.type} | {rule} | {desc} |")
         lines.append("")
     return "\n".join(lines)
