@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 
@@ -26,18 +27,18 @@ def principals(actors: pd.DataFrame) -> dict[str, str]:
     >>> principals(a)
     {'IRN': 'IRN', 'pres': 'IRN', 'fm': 'IRN'}
     """
-    parent = {
-        a: (None if pd.isna(p) else p)
-        for a, p in zip(actors["actor_id"], actors["speaks_for"], strict=True)
-    }
-    out: dict[str, str] = {}
-    for actor in parent:
-        node, seen = actor, {actor}
-        while parent.get(node) is not None and parent[node] not in seen:
-            node = parent[node]
-            seen.add(node)
-        out[actor] = node
-    return out
+    ids = pd.Index(actors["actor_id"].astype(str))
+    parent = ids.get_indexer(
+        actors["speaks_for"].astype(object).where(actors["speaks_for"].notna(), None)
+    )
+    root = np.arange(len(ids))
+    for _ in range(len(ids)):  # one step up the chains per pass; the loader rejects cycles
+        up = parent[root]
+        step = up >= 0
+        if not step.any():
+            break
+        root = np.where(step, up, root)
+    return dict(zip(ids, ids[root], strict=True))
 
 
 def check_ids(kind: str, requested: Iterable[str] | str | None, known: Iterable[str]) -> list[str]:

@@ -74,9 +74,7 @@ REASONS = {
     "all_agree": "every deed in the window agrees with it",
 }
 
-_DAY_LO = 0  # window and event bounds are days offset into [0, 2**32)
-_DAY_HI = 2**32 - 1
-_DAY_OFFSET = 2**31
+_OPEN = np.iinfo(np.int64).min  # an open (missing) date bound
 
 
 def resolve_weights(weights: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -101,12 +99,9 @@ def resolve_weights(weights: Mapping[str, float] | None = None) -> dict[str, flo
 # --- selecting rows --------------------------------------------------------------
 
 
-def _days(values: pd.Series, missing: int) -> np.ndarray:
-    """Dates as unsigned day offsets; NaT (an open bound) becomes ``missing``."""
-    arr = values.to_numpy(dtype="datetime64[D]")
-    days = arr.astype(np.int64) + _DAY_OFFSET
-    days[np.isnat(arr)] = missing
-    return days
+def _days(values: pd.Series) -> np.ndarray:
+    """Dates as day numbers; NaT (an open bound) becomes ``_OPEN``."""
+    return values.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
 def select_positions(
@@ -145,7 +140,11 @@ def select_positions(
 
 
 def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
-    return pd.Categorical(values, categories=categories).codes.astype(np.int64)
+    """Position of each value in ``categories`` (-1 when missing), cheaply for categoricals."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        remap = np.append(categories.get_indexer(values.cat.categories.astype(str)), -1)
+        return remap[values.cat.codes.to_numpy()].astype(np.int64)
+    return categories.get_indexer(values.astype(object)).astype(np.int64)
 
 
 def _keys(tables: Tables, positions: pd.DataFrame, group: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +153,7 @@ def _keys(tables: Tables, positions: pd.DataFrame, group: bool) -> tuple[np.ndar
     issue_ids = pd.Index(tables.issues["issue_id"].astype(str))
     if group:
         pmap = principals(tables.actors)
-        owner = _codes(pd.Series([pmap[a] for a in actor_ids]), actor_ids)
+        owner = actor_ids.get_indexer([pmap[a] for a in actor_ids]).astype(np.int64)
     else:
         owner = np.arange(len(actor_ids), dtype=np.int64)
     n_issues = max(len(issue_ids), 1)
@@ -173,38 +172,63 @@ def tested_actor(positions: pd.DataFrame) -> pd.Series:
     return positions["subject_id"].fillna(positions["actor_id"])
 
 
-def _event_columns(events: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, int]:
-    """Integer columns per event whose prefix sums the verdict needs.
+# Every event falls in one class: status x stance x dating, where dating is
+# 0 for a day, 1 for a month, season or year (firm but imprecise) and 2 for a
+# range (loosely dated). The verdict needs only sums of a few columns over
+# events, and each column is a function of the class alone (a lookup table).
+_DATING = {"day": 0, "month": 1, "season": 1, "year": 1, "range": 2}
+_N_CLASSES = len(STATUS_ORDER) * len(STANCES) * 3
+_CLASS_BITS = int(_N_CLASSES - 1).bit_length()
 
-    Columns: per status a count and a stance sum (so that weighted sums are
-    exact), per stance a count, a count firmly dated at each decisive status,
-    and a count of imprecisely dated deeds. Deeds of weight 0 are left out.
-    """
-    n_st = len(STATUS_ORDER)
+
+def _event_classes(events: pd.DataFrame) -> np.ndarray:
     status = _codes(events["status"], pd.Index(STATUS_ORDER))
-    stance = events["stance"].to_numpy(dtype=np.int64)
-    precision = events["precision"].astype(str).to_numpy()
-    firm = precision != "range"
-    live = np.array([weights[s] > 0 for s in STATUS_ORDER])[status]
+    stance = events["stance"].to_numpy(dtype=np.int64) + 2
+    dating = _codes(events["precision"], pd.Index(list(_DATING)))
+    dating = np.array(list(_DATING.values()))[dating]
+    return (status * len(STANCES) + stance) * 3 + dating
+
+
+def _lookup(weights: dict[str, float]) -> np.ndarray:
+    """Per class, the columns whose window sums decide a verdict.
+
+    Columns: per status a count and a sum of stance + 2 (so that weighted sums
+    are exact and no column is negative), per stance a count, per decisive
+    status and stance a count of firmly dated deeds, and a count of deeds not
+    dated to a day. A status of weight 0 contributes nothing.
+    """
+    n_st, n_v = len(STATUS_ORDER), len(STANCES)
+    cls = np.arange(_N_CLASSES)
+    status, rest = np.divmod(cls, n_v * 3)
+    stance, dating = np.divmod(rest, 3)
+    live = np.array([weights[x] > 0 for x in STATUS_ORDER])[status]
     cols = []
-    for s in range(n_st):  # count and stance sum by status
-        m = live & (status == s)
-        cols.append(m.astype(np.int64))
-        cols.append(np.where(m, stance, 0))
-    for v in STANCES:  # count by stance
-        cols.append((live & (stance == v)).astype(np.int64))
-    for s in range(len(DECISIVE_STATUSES)):  # firmly dated at a decisive status, by stance
-        for v in STANCES:
-            cols.append((live & firm & (status == s) & (stance == v)).astype(np.int64))
-    cols.append((live & (precision != "day")).astype(np.int64))
-    return np.stack(cols, axis=1), n_st
+    for s in range(n_st):
+        cols.append(live & (status == s))
+        cols.append(np.where(live & (status == s), stance, 0))  # stance + 2: never negative
+    cols += [live & (stance == v) for v in range(n_v)]
+    for s in range(len(DECISIVE_STATUSES)):
+        cols += [live & (status == s) & (stance == v) & (dating < 2) for v in range(n_v)]
+    cols.append(live & (dating > 0))
+    return np.array(cols, dtype=np.int8)
 
 
-def _prefix(sorted_cols: np.ndarray) -> np.ndarray:
-    """Prefix sums with a leading zero row, one column at a time (contiguous)."""
-    out = np.zeros((sorted_cols.shape[1], sorted_cols.shape[0] + 1), dtype=np.int64)
-    for j in range(sorted_cols.shape[1]):
-        np.cumsum(sorted_cols[:, j], out=out[j, 1:])
+def _day_codes(*bounds: tuple[np.ndarray, np.ndarray, bool], ref: np.ndarray) -> list[np.ndarray]:
+    """Map day numbers to small non-negative ints that keep their order.
+
+    Each bound is (days, is_open, is_upper). Days are shifted so that the
+    earliest event day is 1; open lower bounds become 0 and open upper bounds
+    the top code. Position bounds outside the events' span are clipped, which
+    keeps every comparison with an event day unchanged.
+    """
+    finite = ref[ref != _OPEN]
+    lo_day = finite.min() if finite.size else 0
+    top = (finite.max() - lo_day + 2) if finite.size else 1
+    out = []
+    for days, upper in bounds:
+        code = np.clip(days - lo_day + 1, 0, top)
+        code[days == _OPEN] = top if upper else 0
+        out.append(code)
     return out
 
 
@@ -215,35 +239,92 @@ def window_counts(
     ev_key: np.ndarray,
     ev_start: np.ndarray,
     ev_end: np.ndarray,
-    ev_cols: np.ndarray,
+    ev_class: np.ndarray,
+    lookup: np.ndarray,
 ) -> np.ndarray:
-    """Sum ``ev_cols`` over the events of each position's key that overlap its window.
+    """Sum ``lookup[:, class]`` over each position's key and window.
 
     An event [start, end] overlaps [lo, hi] when start <= hi and end >= lo, so
-    the sum is (events with start <= hi) minus (events with end < lo), both
-    read from prefix sums over events sorted by (key, day).
+    a window sum is (events with start <= hi) minus (events with end < lo).
+    Both come from prefix sums over events sorted by (key, day): the key, the
+    day and the class are packed into one int64, so a plain sort (no argsort)
+    orders them and the class rides along in the low bits. Cost grows with
+    positions + events, never with the pairs they form. Open bounds are given
+    as ``_OPEN``.
     """
-    shift = np.int64(32)
-    by_start = ev_key << shift | ev_start
-    by_end = ev_key << shift | ev_end
-    o_start = np.argsort(by_start, kind="stable")
-    o_end = np.argsort(by_end, kind="stable")
-    s_sorted, e_sorted = by_start[o_start], by_end[o_end]
-    base = pos_key << shift
-    first = np.searchsorted(s_sorted, base, side="left")
-    upto = np.searchsorted(s_sorted, base | pos_hi, side="right")
-    before = np.searchsorted(e_sorted, base | pos_lo, side="left")
-    first_e = np.searchsorted(e_sorted, base, side="left")
-    ps = _prefix(ev_cols[o_start])
-    pe = _prefix(ev_cols[o_end])
-    return (ps[:, upto] - ps[:, first] - (pe[:, before] - pe[:, first_e])).T
+    n_cols = lookup.shape[0]
+    out = np.zeros((len(pos_key), n_cols), dtype=np.int64)
+    if len(ev_key) == 0 or len(pos_key) == 0:
+        return out
+    s, e, lo, hi = _day_codes(
+        (ev_start, False), (ev_end, True), (pos_lo, False), (pos_hi, True),
+        ref=np.concatenate([ev_start, ev_end]),
+    )  # fmt: skip
+    day_bits = int(max(s.max(), e.max(), lo.max(), hi.max(), 1)).bit_length()
+    key_bits = int(max(ev_key.max(), pos_key.max(), 1)).bit_length()
+    if key_bits + day_bits + _CLASS_BITS > 63:
+        raise ValueError("too many actors x issues and days to pack into 63 bits")
+    key_shift = np.int64(day_bits + _CLASS_BITS)
+    day_shift = np.int64(_CLASS_BITS)
+    mask = np.int64((1 << _CLASS_BITS) - 1)
+
+    by_start = np.sort((ev_key << key_shift) | (s << day_shift) | ev_class)
+    by_end = np.sort((ev_key << key_shift) | (e << day_shift) | ev_class)
+    # Ask in sorted order: binary searches and prefix reads then walk memory forwards.
+    base = pos_key << key_shift
+    order = np.argsort(base | (hi << day_shift), kind="stable")
+    base, lo, hi = base[order], lo[order], hi[order]
+    first = np.searchsorted(by_start, base, side="left")
+    upto = np.searchsorted(by_start, base | (hi << day_shift) | mask, side="right")
+    before = np.searchsorted(by_end, base | (lo << day_shift), side="left")
+    class_s = (by_start & mask).astype(np.intp)
+    class_e = (by_end & mask).astype(np.intp)
+    del by_start, by_end
+
+    prefix = np.zeros(len(ev_key) + 1, dtype=np.int64)
+    for table, fields in _pack(lookup, len(ev_key)):
+        np.cumsum(table[class_s], out=prefix[1:])
+        word = prefix[upto] - prefix[first]
+        np.cumsum(table[class_e], out=prefix[1:])
+        word -= prefix[before] - prefix[first]
+        for j, shift, width in fields:
+            out[:, j] = (word >> shift) & ((1 << width) - 1)
+    unsorted = np.empty_like(out)
+    unsorted[order] = out
+    return unsorted
+
+
+def _pack(lookup: np.ndarray, n_events: int) -> list[tuple[np.ndarray, list]]:
+    """Pack lookup columns side by side into int64 words, as bit fields.
+
+    A field is wide enough for its column's sum over every event, so prefix
+    sums of a word never carry from one field into the next, and the
+    difference of two prefix sums is the packed difference of each field.
+    One cumulative sum then serves two or three columns.
+    """
+    words: list[tuple[np.ndarray, list]] = []
+    table, fields, used = np.zeros(lookup.shape[1], dtype=np.int64), [], 0
+    for j, col in enumerate(lookup):
+        top = int(col.max())
+        if top == 0:
+            continue  # nothing to sum
+        width = (top * n_events).bit_length()
+        if used + width > 63:
+            words.append((table, fields))
+            table, fields, used = np.zeros(lookup.shape[1], dtype=np.int64), [], 0
+        table |= col.astype(np.int64) << used
+        fields.append((j, used, width))
+        used += width
+    if fields:
+        words.append((table, fields))
+    return words
 
 
 def _verdicts(counts: np.ndarray, stated: np.ndarray, weights: dict[str, float]) -> dict:
     """Turn per-position column sums into deed stance, gap, verdict and reason."""
     n_st = len(STATUS_ORDER)
     n_by_status = counts[:, 0 : 2 * n_st : 2]
-    sum_by_status = counts[:, 1 : 2 * n_st : 2]
+    sum_by_status = counts[:, 1 : 2 * n_st : 2] - 2 * n_by_status  # undo the +2 offset
     n_by_stance = counts[:, 2 * n_st : 2 * n_st + 5]
     firm_dec = counts[:, 2 * n_st + 5 : 2 * n_st + 15].reshape(-1, len(DECISIVE_STATUSES), 5)
     n_imprecise = counts[:, -1]
@@ -264,21 +345,25 @@ def _verdicts(counts: np.ndarray, stated: np.ndarray, weights: dict[str, float])
     n_agree = n - n_contra
 
     big_gap = np.abs(np.nan_to_num(gap)) >= CONTRADICTS_AT - EPS
-    rules = [
+    rules = [  # first match wins; the last is the default
         (n == 0, "untested", "no_deeds"),
         ((n_strong > 0) & big_gap, "contradicted", "strong_contradiction"),
         (n_strong > 0, "mixed", "both_ways"),
         ((n_contra > 0) & (n_agree > 0), "mixed", "weak_beside_agreeing"),
         (n_contra > 0, "untested", "weak_only"),
+        (np.ones_like(n, dtype=bool), "consistent", "all_agree"),
     ]
-    verdict = np.select([r[0] for r in rules], [r[1] for r in rules], "consistent")
-    reason = np.select([r[0] for r in rules], [REASONS[r[2]] for r in rules], REASONS["all_agree"])
+    rule = np.select([r[0] for r in rules], np.arange(len(rules)), len(rules) - 1)
+    verdict_codes = np.array([VERDICTS.index(r[1]) for r in rules])[rule]
+    verdict = pd.Categorical.from_codes(verdict_codes, categories=list(VERDICTS))
+    reason = pd.Categorical.from_codes(rule, categories=[REASONS[r[2]] for r in rules])
 
     # Strongest status among the deeds that decided: the strong contradicting
     # ones for a contradiction, otherwise every deed that bears on it.
     strongest_all = np.where(n > 0, np.argmax(n_by_status > 0, axis=1), -1)
     strongest_strong = np.argmax(strong_by_status > 0, axis=1)
-    strongest = np.where(verdict == "contradicted", strongest_strong, strongest_all)
+    contradicted = verdict_codes == VERDICTS.index("contradicted")
+    strongest = np.where(contradicted, strongest_strong, strongest_all)
     return {
         "n_deeds": n,
         "n_agreeing": n_agree,
@@ -342,15 +427,15 @@ def say_do(
     pos = select_positions(tables, actors, issues, start, end)
     pos_key, ev_key = _keys(tables, pos, group)
     ev = tables.events
-    cols, _ = _event_columns(ev, w)
     counts = window_counts(
         pos_key,
-        _days(pos["window_start"], _DAY_LO),
-        _days(pos["window_end"], _DAY_HI),
+        _days(pos["window_start"]),
+        _days(pos["window_end"]),
         ev_key,
-        _days(ev["start"], _DAY_LO),
-        _days(ev["end"], _DAY_HI),
-        cols,
+        _days(ev["start"]),
+        _days(ev["end"]),
+        _event_classes(ev),
+        _lookup(w),
     )
     stated = pos["stance"].to_numpy(dtype=np.int64)
     result = _verdicts(counts, stated, w)
@@ -359,15 +444,9 @@ def say_do(
     tested = tested_actor(out).map(pmap)
     out.insert(out.columns.get_loc("issue_id"), "principal", tested)
     out["principal"] = out["principal"].astype("string")
-    statuses = np.asarray(STATUS_ORDER, dtype=object)
     for name, values in result.items():
-        if name == "verdict":
-            out[name] = pd.Categorical(values, categories=list(VERDICTS))
-        elif name == "strongest_status":
-            labels = np.where(values >= 0, statuses[np.maximum(values, 0)], None)
-            out[name] = pd.Categorical(labels, categories=list(STATUS_ORDER))
-        elif name == "reason":
-            out[name] = pd.array(values, dtype="string")
+        if name == "strongest_status":
+            out[name] = pd.Categorical.from_codes(values, categories=list(STATUS_ORDER))
         else:
             out[name] = values
     if evidence is not False:
@@ -400,8 +479,11 @@ def evidence(
     pos_key, ev_key = _keys(tables, pos, group)
     ev = tables.events
     ev_w = ev["status"].astype(str).map(w).to_numpy(dtype=float)
-    ev_s, ev_e = _days(ev["start"], _DAY_LO), _days(ev["end"], _DAY_HI)
-    lo, hi = _days(pos["window_start"], _DAY_LO), _days(pos["window_end"], _DAY_HI)
+    never, ever = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    ev_s, lo = _days(ev["start"]), _days(pos["window_start"])  # open: earliest
+    ev_e, hi = _days(ev["end"]), _days(pos["window_end"])
+    ev_e[ev_e == _OPEN], hi[hi == _OPEN] = ever, ever  # open upper bounds: latest
+    assert _OPEN == never
     order = np.argsort(ev_key, kind="stable")
     sorted_key = ev_key[order]
     first = np.searchsorted(sorted_key, pos_key, side="left")
