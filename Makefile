@@ -18,7 +18,7 @@ env: $(STAMP)
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 
 # Re-sync only when the lock or the project metadata changed.
-$(STAMP): uv.lock pyproject.toml | $(UV)
+$(STAMP): uv.lock pyproject.toml Makefile | $(UV)
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
 	$(BIN)/python -m ipykernel install --sys-prefix --name research --display-name "research (.venv)" >/dev/null
 	@touch $@

@@ -5,46 +5,54 @@
 >>> sorted(t.counts())
 ['actors', 'events', 'issues', 'positions', 'sources']
 
-``research.charts`` (Altair) and ``research.present`` (escaped HTML for
-notebooks) are imported on first use.
+Public names are imported on first use, so that ``research build`` can find
+nothing to do without importing pandas.
 """
 
 from __future__ import annotations
 
 import importlib
-
-from research.alignment import alignment, alignment_by_issue
-from research.load import DataError, Problem, Tables, load, validate
-from research.saydo import DEFAULT_WEIGHTS, evidence, gap_summary, say_do
-from research.schema import data_dictionary, schema
-from research.timeline import timeline
+import sys
+import types
 
 __version__ = "0.1.0"
 
-_LAZY = {"charts", "present"}
+# public name -> module that defines it
+_EXPORTS = {
+    "DataError": "research.load",
+    "Problem": "research.load",
+    "Tables": "research.load",
+    "load": "research.load",
+    "validate": "research.load",
+    "schema": "research.schema",
+    "data_dictionary": "research.schema",
+    "DEFAULT_WEIGHTS": "research.saydo",
+    "say_do": "research.saydo",
+    "evidence": "research.saydo",
+    "gap_summary": "research.saydo",
+    "alignment": "research.alignment",
+    "alignment_by_issue": "research.alignment",
+    "timeline": "research.timeline",
+    "charts": "research.charts",
+    "present": "research.present",
+}
+_SUBMODULES = {"charts", "present"}
 
-__all__ = [
-    "DEFAULT_WEIGHTS",
-    "DataError",
-    "Problem",
-    "Tables",
-    "__version__",
-    "alignment",
-    "alignment_by_issue",
-    "charts",
-    "data_dictionary",
-    "evidence",
-    "gap_summary",
-    "load",
-    "present",
-    "say_do",
-    "schema",
-    "timeline",
-    "validate",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return importlib.import_module(f"research.{name}")
-    raise AttributeError(f"module 'research' has no attribute {name!r}")
+class _Package(types.ModuleType):
+    """Resolve public names lazily, and always to the function: ``research.load``
+    is the loader even after ``import research.load`` bound the submodule there."""
+
+    def __getattribute__(self, name: str):
+        if name in _EXPORTS:
+            module = importlib.import_module(_EXPORTS[name])
+            return module if name in _SUBMODULES else getattr(module, name)
+        return super().__getattribute__(name)
+
+    def __dir__(self) -> list[str]:
+        return __all__
+
+
+sys.modules[__name__].__class__ = _Package

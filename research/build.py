@@ -55,12 +55,20 @@ def read_reports(path: Path = ROOT / "reports.toml") -> list[Report]:
             raise BuildError(f"{path.name}: report name {name!r}: use letters, digits, - and _")
         params = entry.get("parameters", {})
         for key, value in params.items():
-            if not isinstance(value, str | int | float | bool | list):
+            if not _plain(value):
                 raise BuildError(f"{path.name}: [{name}] {key}: {value!r} is not a plain value")
-        reports.append(
-            Report(name, ROOT / entry["notebook"], entry.get("title", name), dict(params))
-        )
+        notebook = entry.get("notebook")
+        if not notebook or not (ROOT / notebook).is_file():
+            raise BuildError(f"{path.name}: [{name}] notebook {notebook!r} not found")
+        reports.append(Report(name, ROOT / notebook, entry.get("title", name), dict(params)))
     return reports
+
+
+def _plain(value: object) -> bool:
+    """Strings, numbers, booleans and lists of them: values, never code or tables."""
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return isinstance(value, str | int | float | bool)
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -197,9 +205,9 @@ def _build_one(report: Report, out: Path, data_dir: Path | None, fp: str) -> dic
 class _Progress:
     """One status line per change: every report's state and a count."""
 
-    def __init__(self, names: list[str], stream=sys.stderr):
+    def __init__(self, names: list[str], stream=None):
         self.state = dict.fromkeys(names, "queued")
-        self.stream = stream
+        self.stream = stream if stream is not None else sys.stderr
 
     def set(self, name: str, state: str) -> None:
         self.state[name] = state
@@ -277,7 +285,10 @@ def _write_index(out: Path, reports: list[Report], index_html, version: str) -> 
         nb = out / f"{r.name}.ipynb"
         if not nb.exists():
             continue
-        meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"].get("research", {})
+        try:
+            meta = json.loads(nb.read_text(encoding="utf-8"))["metadata"].get("research", {})
+        except (ValueError, KeyError, AttributeError):
+            meta = {}  # unreadable: listed without a summary rather than failing the build
         entries.append(
             {
                 "name": r.name,

@@ -69,10 +69,11 @@ def normalise(nb: nbformat.NotebookNode, kernelspec: dict | None = None) -> nbfo
 
 
 def first_error(nb: nbformat.NotebookNode) -> Failure | None:
-    """The first error output in a notebook, located by code-cell number."""
+    """The first error output, located by code-cell number in the source notebook."""
     code_index = 0
     for cell in nb.cells:
-        if cell.cell_type != "code" or "papermill-error-cell-tag" in cell.metadata.get("tags", []):
+        added = {"papermill-error-cell-tag", "injected-parameters"}  # not in the source
+        if cell.cell_type != "code" or added & set(cell.metadata.get("tags", [])):
             continue
         code_index += 1
         for out in cell.get("outputs", []):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import json
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # nbformat is slow to import; the no-change build never needs it
+    import nbformat
 
 STYLE = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
