@@ -102,7 +102,8 @@ def _done(e: pd.Series) -> str:
     wording = _fmt(e.get("source_wording"))
     wording = f" — “{html.escape(wording)}”" if wording else ""
     return (
-        f'<div class="done"><strong>Done</strong> ({html.escape(span)}, {html.escape(_fmt(e["precision"]))}; '
+        f'<div class="done"><strong>Done</strong> ({html.escape(span)}, '
+        f"{html.escape(_fmt(e['precision']))}; "
         f"{html.escape(_fmt(e['actor_id']))}): {html.escape(_fmt(e['summary']))} "
         f'<span class="muted">[stance {html.escape(_fmt(e["stance"]))}; status '
         f"<strong>{html.escape(_fmt(e['status']))}</strong>{wording}; claimed by "

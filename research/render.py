@@ -19,7 +19,8 @@ STYLE = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}
 header{border-bottom:2px solid #ddd;margin-bottom:1.5em}
-header dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;font-size:.9em;color:#444}
+header dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;font-size:.9em;
+color:#444}
 header dt{font-weight:bold}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top;text-align:left}
@@ -65,7 +66,8 @@ def index_html(entries: list[dict[str, str]], meta: dict[str, str]) -> str:
     items = "".join(
         f'<li><a href="{html.escape(e["name"])}.html">{html.escape(e["title"])}</a>'
         f"<br><span>{html.escape(e['summary'])}</span>"
-        f'<br><span class="muted">parameters: {html.escape(json.dumps(e["parameters"]))}</span></li>'
+        f'<br><span class="muted">parameters: {html.escape(json.dumps(e["parameters"]))}'
+        "</span></li>"
         for e in entries
     )
     return page("Say and do: reports", meta, f"<ul>{items}</ul>")

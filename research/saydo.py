@@ -479,11 +479,10 @@ def evidence(
     pos_key, ev_key = _keys(tables, pos, group)
     ev = tables.events
     ev_w = ev["status"].astype(str).map(w).to_numpy(dtype=float)
-    never, ever = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-    ev_s, lo = _days(ev["start"]), _days(pos["window_start"])  # open: earliest
+    ev_s, lo = _days(ev["start"]), _days(pos["window_start"])  # _OPEN is the earliest day
     ev_e, hi = _days(ev["end"]), _days(pos["window_end"])
-    ev_e[ev_e == _OPEN], hi[hi == _OPEN] = ever, ever  # open upper bounds: latest
-    assert _OPEN == never
+    latest = np.iinfo(np.int64).max
+    ev_e[ev_e == _OPEN], hi[hi == _OPEN] = latest, latest  # an open upper bound is the latest
     order = np.argsort(ev_key, kind="stable")
     sorted_key = ev_key[order]
     first = np.searchsorted(sorted_key, pos_key, side="left")
