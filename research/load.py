@@ -100,7 +100,7 @@ class Tables:
                 if f.name in df.columns:
                     cols[f.name] = df[f.name].astype(f.dtype)
                 else:
-                    cols[f.name] = pd.Series(pd.NA, index=df.index).astype(f.dtype)
+                    cols[f.name] = pd.Series(None, index=df.index, dtype=f.dtype)
             out[table.name] = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
         return cls(**out, data_dir=Path(data_dir), fingerprint="")
 

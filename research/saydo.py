@@ -213,7 +213,7 @@ def _lookup(weights: dict[str, float]) -> np.ndarray:
     return np.array(cols, dtype=np.int8)
 
 
-def _day_codes(*bounds: tuple[np.ndarray, np.ndarray, bool], ref: np.ndarray) -> list[np.ndarray]:
+def _day_codes(*bounds: tuple[np.ndarray, bool], ref: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     """Map day numbers to small non-negative ints that keep their order.
 
     Each bound is (days, is_open, is_upper). Days are shifted so that the
@@ -221,9 +221,16 @@ def _day_codes(*bounds: tuple[np.ndarray, np.ndarray, bool], ref: np.ndarray) ->
     the top code. Position bounds outside the events' span are clipped, which
     keeps every comparison with an event day unchanged.
     """
-    finite = ref[ref != _OPEN]
-    lo_day = finite.min() if finite.size else 0
-    top = (finite.max() - lo_day + 2) if finite.size else 1
+    lows, highs = [], []
+    for days in ref:  # min and max of the finite days, without copying them
+        if days.size:
+            lows.append(np.where(days == _OPEN, np.iinfo(np.int64).max, days).min())
+            highs.append(days.max())  # _OPEN is the smallest int64: it never wins
+    lo_day = min(lows) if lows else 0
+    hi_day = max(highs) if highs else _OPEN
+    if hi_day == _OPEN:  # no finite day at all
+        lo_day, hi_day = 0, -1
+    top = hi_day - lo_day + 2
     out = []
     for days, upper in bounds:
         code = np.clip(days - lo_day + 1, 0, top)
@@ -256,9 +263,13 @@ def window_counts(
     out = np.zeros((len(pos_key), n_cols), dtype=np.int64)
     if len(ev_key) == 0 or len(pos_key) == 0:
         return out
+    for name, a, b in (("window", pos_lo, pos_hi), ("event", ev_start, ev_end)):
+        backwards = (a != _OPEN) & (b != _OPEN) & (a > b)
+        if backwards.any():  # the loader rejects these; tables built by hand may not
+            raise ValueError(f"{backwards.sum()} {name}(s) end before they start")
     s, e, lo, hi = _day_codes(
         (ev_start, False), (ev_end, True), (pos_lo, False), (pos_hi, True),
-        ref=np.concatenate([ev_start, ev_end]),
+        ref=(ev_start, ev_end),
     )  # fmt: skip
     day_bits = int(max(s.max(), e.max(), lo.max(), hi.max(), 1)).bit_length()
     key_bits = int(max(ev_key.max(), pos_key.max(), 1)).bit_length()
@@ -274,7 +285,6 @@ def window_counts(
     base = pos_key << key_shift
     order = np.argsort(base | (hi << day_shift), kind="stable")
     base, lo, hi = base[order], lo[order], hi[order]
-    first = np.searchsorted(by_start, base, side="left")
     upto = np.searchsorted(by_start, base | (hi << day_shift) | mask, side="right")
     before = np.searchsorted(by_end, base | (lo << day_shift), side="left")
     class_s = (by_start & mask).astype(np.intp)
@@ -283,10 +293,12 @@ def window_counts(
 
     prefix = np.zeros(len(ev_key) + 1, dtype=np.int64)
     for table, fields in _pack(lookup, len(ev_key)):
+        # Events of smaller keys come first in both orders, so their sums cancel:
+        # (start-sum up to hi) - (end-sum below lo) is the window sum of this key.
         np.cumsum(table[class_s], out=prefix[1:])
-        word = prefix[upto] - prefix[first]
+        word = prefix[upto]
         np.cumsum(table[class_e], out=prefix[1:])
-        word -= prefix[before] - prefix[first]
+        word -= prefix[before]
         for j, shift, width in fields:
             out[:, j] = (word >> shift) & ((1 << width) - 1)
     unsorted = np.empty_like(out)
