@@ -32,6 +32,7 @@ _EXPORTS = {
     "gap_summary": "research.saydo",
     "alignment": "research.alignment",
     "alignment_by_issue": "research.alignment",
+    "divergence": "research.alignment",
     "timeline": "research.timeline",
     "charts": "research.charts",
     "present": "research.present",

@@ -175,3 +175,61 @@ def alignment(
         )
     cols = ["period", "channel", "n_shared", "shared_issues", "agreement", "s_score", "reason"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def divergence(
+    tables: Tables, a: str, b: str, *, group: bool = True, at_least: float = 0
+) -> pd.DataFrame:
+    """Per issue, how far apart two actors stand across words and deeds.
+
+    Words can be set against deeds: an actor that says one thing while the
+    other does the opposite diverges even when they never both speak, or both
+    act, on the issue. For each issue, each actor's mean stance in words and in
+    deeds over all time; ``widest`` is the largest distance between any stance
+    of ``a`` and any of ``b`` and ``between`` says which two it is. Issues
+    where one side has no stance at all have NaN. Sorted widest first; keep
+    only ``widest >= at_least``.
+
+    Examples
+    --------
+    >>> import research
+    >>> d = research.divergence(research.load(), "RUS", "IRN", at_least=2)
+    >>> bool((d["widest"] >= 2).all())
+    True
+    """
+    detail = alignment_by_issue(tables, a, b, "both", None, group=group)
+    wide = detail.pivot_table(
+        index="issue_id", columns="channel", values=["a_stance", "b_stance"], aggfunc="first"
+    )
+    rows = []
+    for issue in sorted(set(detail["issue_id"])):
+        stances = {}
+        for side, who in (("a", a), ("b", b)):
+            for ch in CHANNELS:
+                col = (f"{side}_stance", ch)
+                value = wide.at[issue, col] if col in wide.columns else np.nan
+                stances[(who, ch)] = value
+        best, between = np.nan, ""
+        for ch_a in CHANNELS:
+            for ch_b in CHANNELS:
+                x, y = stances[(a, ch_a)], stances[(b, ch_b)]
+                if pd.notna(x) and pd.notna(y) and (np.isnan(best) or abs(x - y) > best):
+                    best, between = abs(x - y), f"{a} {ch_a} vs {b} {ch_b}"
+        rows.append(
+            {
+                "issue_id": issue,
+                "a_words": stances[(a, "words")],
+                "a_deeds": stances[(a, "deeds")],
+                "b_words": stances[(b, "words")],
+                "b_deeds": stances[(b, "deeds")],
+                "widest": best,
+                "between": between,
+            }
+        )
+    cols = ["issue_id", "a_words", "a_deeds", "b_words", "b_deeds", "widest", "between"]
+    out = pd.DataFrame(rows, columns=cols).sort_values(
+        ["widest", "issue_id"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    if at_least:
+        out = out[out["widest"] >= at_least]
+    return out.reset_index(drop=True)

@@ -205,6 +205,16 @@ def test_alignment_over_all_time_pools_every_statement():
         research.alignment(_dyad(), "A", "B", freq="W")
 
 
+def test_divergence_sets_one_actors_words_against_the_others_deeds():
+    d = research.divergence(_dyad(), "A", "B").set_index("issue_id")
+    # x: A words 2, A deeds 2; B words mean(1, -2) = -0.5, B deeds mean(2, 0) = 1
+    # widest pair: A (words or deeds) 2 vs B words -0.5 -> 2.5, first found: A words vs B words
+    assert d.loc["x", "widest"] == 2.5 and d.loc["x", "between"] == "A words vs B words"
+    assert d.loc["z", "widest"] == 0.0  # A words 1, B's president's words 1
+    assert np.isnan(d.loc["y", "widest"])  # B has no stance on y at all
+    assert list(research.divergence(_dyad(), "A", "B", at_least=2)["issue_id"]) == ["x"]
+
+
 # --- timeline -----------------------------------------------------------------------
 
 
