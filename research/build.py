@@ -90,7 +90,8 @@ def data_fingerprint(data_dir: Path) -> str:
 def code_files() -> list[Path]:
     """Package source and shipped fonts: what a report's bytes can depend on."""
     pkg = ROOT / "research"
-    files = [p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    # Source and fonts only: stray editor or cache files must not change a fingerprint.
+    files = [*pkg.rglob("*.py"), *(p for p in (pkg / "fonts").iterdir() if p.is_file())]
     lock = ROOT / "uv.lock"
     return sorted(files) + ([lock] if lock.exists() else [])
 
