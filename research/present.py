@@ -82,11 +82,22 @@ def summary(text: str) -> dict:
     }
 
 
+_PRECISION_FORMAT = {"year": "%Y", "month": "%Y-%m", "season": "%Y-%m (season)", "day": "%Y-%m-%d"}
+
+
+def _when_said(p: pd.Series) -> str:
+    """The said date only as precisely as the source gives it."""
+    said = p["said"]
+    if pd.isna(said):
+        return ""
+    return said.strftime(_PRECISION_FORMAT.get(_fmt(p.get("said_precision")), "%Y-%m-%d"))
+
+
 def _said(p: pd.Series) -> str:
     quote = _fmt(p.get("quote"))
     words = f"“{html.escape(quote)}” — " if quote else ""
     return (
-        f'<div class="said"><strong>Said</strong> ({html.escape(_fmt(p["said"]))}, '
+        f'<div class="said"><strong>Said</strong> ({html.escape(_when_said(p))}, '
         f"{html.escape(_fmt(p['actor_id']))}, {html.escape(_fmt(p['kind']))}): {words}"
         f"{html.escape(_fmt(p['summary']))} "
         f'<span class="muted">[stance {html.escape(_fmt(p["stance"]))}; window '
@@ -97,8 +108,11 @@ def _said(p: pd.Series) -> str:
 
 
 def _done(e: pd.Series) -> str:
-    when = _fmt(e["start"]) or "?"
-    span = when if _fmt(e["end"]) in ("", when) else f"{when} to {_fmt(e['end'])}"
+    start, end = _fmt(e["start"]), _fmt(e["end"])
+    if not start:
+        span = f"undated, by {end}"
+    else:
+        span = start if end in ("", start) else f"{start} to {end}"
     wording = _fmt(e.get("source_wording"))
     wording = f" — “{html.escape(wording)}”" if wording else ""
     return (
