@@ -1,8 +1,11 @@
-"""Who speaks for whom, and checking the ids a user asks for.
+"""Who speaks or acts for whom, and when; and checking the ids a user asks for.
 
-A president speaks for his state, a ministry for its government: following
-``speaks_for`` to its end gives an actor's *principal*. The say–do analysis
-tests an actor's words against the deeds of everyone who shares its principal.
+Roles are dated links of a kind: a president is head of state from the day he
+took office, a ministry is an organ of its state, a militia may be backed by
+it. Following the roles that hold at a row's date, and only of the kinds
+asked for (``attribution=``), from an actor to the end gives its
+*principals*. The say–do analysis tests words against the deeds of everyone
+who shares a principal.
 """
 
 from __future__ import annotations
@@ -14,31 +17,198 @@ import numpy as np
 import pandas as pd
 
 
-def principals(actors: pd.DataFrame) -> dict[str, str]:
-    """Map every actor id to the end of its speaks-for chain.
+#: Kinds of role, grouped as ``attribution=`` names them.
+ROLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "office_holder": (
+        "head_of_state",
+        "head_of_government",
+        "minister",
+        "spokesperson",
+        "diplomat",
+        "official",
+    ),
+    "state_organ": ("state_organ",),
+    "state_owned_firm": ("state_owned_firm",),
+    "backed_armed_group": ("backed_armed_group",),
+    "private_firm": ("private_firm",),
+}
+#: Whose words and deeds count as a state's unless asked otherwise.
+DEFAULT_ATTRIBUTION: tuple[str, ...] = ("office_holder", "state_organ")
 
-    An actor that speaks for no one is its own principal. The loader has
-    already rejected cycles.
+
+def resolve_attribution(attribution: Iterable[str] | str | None = None) -> frozenset[str]:
+    """The role kinds that carry attribution: group names or kinds, checked.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> a = pd.DataFrame({"actor_id": ["IRN", "pres", "fm"], "speaks_for": [None, "IRN", "pres"]})
-    >>> principals(a)
-    {'IRN': 'IRN', 'pres': 'IRN', 'fm': 'IRN'}
+    >>> sorted(resolve_attribution(["state_organ", "private_firm"]))
+    ['private_firm', 'state_organ']
+    >>> "minister" in resolve_attribution()
+    True
     """
-    ids = pd.Index(actors["actor_id"].astype(str))
-    parent = ids.get_indexer(
-        actors["speaks_for"].astype(object).where(actors["speaks_for"].notna(), None)
+    if attribution is None:
+        attribution = DEFAULT_ATTRIBUTION
+    names = [attribution] if isinstance(attribution, str) else list(attribution)
+    kinds = {k for group in ROLE_GROUPS.values() for k in group}
+    check_ids("attribution", names, [*ROLE_GROUPS, *kinds])
+    out: set[str] = set()
+    for n in names:
+        out.update(ROLE_GROUPS.get(n, (n,)))
+    return frozenset(out)
+
+
+class Roles:
+    """Who acts for whom, and when, for the role kinds asked for.
+
+    ``owners(actor, start, end)`` follows roles that hold at some time in
+    [start, end] from ``actor`` up to the actors that act for no one further:
+    its principals. An actor with no such role is its own principal. ``chain``
+    gives every actor met on the way, the actor included.
+    """
+
+    def __init__(self, roles: pd.DataFrame, attribution: Iterable[str] | str | None = None):
+        kinds = resolve_attribution(attribution)
+        r = roles[roles["kind"].astype(str).isin(kinds)]
+        from research.derive import _spans  # dates as days; derive sits below the analysis
+
+        start = _spans(r["start"], open_start=False, open_end=False)["start"]
+        end = _spans(r["end"], open_start=False, open_end=False)["end"]
+        self._up: dict[str, list[tuple[str, object, object]]] = {}
+        for a, b, s, e in zip(
+            r["actor_id"].astype(str), r["for_id"].astype(str), start, end, strict=True
+        ):
+            self._up.setdefault(a, []).append(
+                (b, None if pd.isna(s) else s, None if pd.isna(e) else e)
+            )
+        self._timeless = {
+            a: all(s is None and e is None for _, s, e in ups) for a, ups in self._up.items()
+        }
+        self._cache: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def timeless(self, actor: str) -> bool:
+        """True when the actor's principals do not depend on the date."""
+        seen, todo = set(), [actor]
+        while todo:
+            a = todo.pop()
+            if a in seen:
+                continue
+            seen.add(a)
+            if not self._timeless.get(a, True):
+                return False
+            todo += [b for b, _, _ in self._up.get(a, [])]
+        return True
+
+    def resolve(self, actor: str, start=None, end=None) -> tuple[frozenset[str], frozenset[str]]:
+        """(principals, chain) of ``actor`` for a row dated [start, end]; None is open."""
+        key = (actor, start, end)
+        if key not in self._cache:
+            ends: set[str] = set()
+            chain: set[str] = set()
+            self._walk(actor, start, end, ends, chain, ())
+            self._cache[key] = frozenset(ends), frozenset(chain)
+        return self._cache[key]
+
+    def _walk(self, a, start, end, ends, chain, path) -> None:
+        chain.add(a)
+        ups = [
+            b
+            for b, s, e in self._up.get(a, [])
+            if not ((s is not None and end is not None and s > end)
+                    or (e is not None and start is not None and e < start))
+            and b not in path
+        ]  # fmt: skip
+        if not ups:
+            ends.add(a)
+        for b in ups:
+            self._walk(b, start, end, ends, chain, (*path, a))
+
+
+def attribute(
+    roles: Roles | None,
+    who: pd.Series,
+    start: pd.Series | None = None,
+    end: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Expand rows to one per (row, principal): columns ``row``, ``owner``, ``chain``.
+
+    ``who`` holds one actor id or ids separated by ';' per row; ``roles``
+    None keeps every actor as its own principal. Principals of one row are
+    listed once each, sorted. Rows whose actors' roles carry no dates are
+    resolved once per distinct ``who``, the rest once per distinct date.
+    """
+    codes, uniques = pd.factorize(who.astype(str))
+    n = len(codes)
+    starts = None if start is None else start.to_numpy()
+    ends = None if end is None else end.to_numpy()
+
+    def resolve(ids: str, s, e) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for a in ids.split(";"):
+            if roles is None:
+                found.setdefault(a, set()).add(a)
+                continue
+            ps, chain = (
+                roles.resolve(a, None, None) if roles.timeless(a) else roles.resolve(a, s, e)
+            )
+            for p in ps:
+                found.setdefault(p, set()).update(chain)
+        return found
+
+    timeless = np.array(
+        [roles is None or all(roles.timeless(a) for a in ids.split(";")) for ids in uniques],
+        dtype=bool,
     )
-    root = np.arange(len(ids))
-    for _ in range(len(ids)):  # one step up the chains per pass; the loader rejects cycles
-        up = parent[root]
-        step = up >= 0
-        if not step.any():
-            break
-        root = np.where(step, up, root)
-    return dict(zip(ids, ids[root], strict=True))
+    rows: list[np.ndarray] = []
+    owners: list[list[str]] = []
+    chains: list[list[set[str]]] = []
+    # Date-free rows: resolve each distinct `who` once and repeat it.
+    per_code = [
+        sorted(resolve(ids, None, None).items()) if t else []
+        for ids, t in zip(uniques, timeless, strict=True)
+    ]
+    size = np.array([len(x) for x in per_code], dtype=np.int64)
+    free = np.flatnonzero(timeless[codes]) if n else np.array([], dtype=np.int64)
+    if free.size:
+        reps = size[codes[free]]
+        rows.append(np.repeat(free, reps))
+        flat_owner = [[p for p, _ in x] for x in per_code]
+        flat_chain = [[c for _, c in x] for x in per_code]
+        owners.append([p for c in codes[free] for p in flat_owner[c]])
+        chains.append([ch for c in codes[free] for ch in flat_chain[c]])
+    # Dated rows: principals depend on when the row happened.
+    dated = np.flatnonzero(~timeless[codes]) if n else np.array([], dtype=np.int64)
+    d_rows, d_owner, d_chain = [], [], []
+    for i in dated:
+        s = None if starts is None or pd.isna(starts[i]) else pd.Timestamp(starts[i])
+        e = None if ends is None or pd.isna(ends[i]) else pd.Timestamp(ends[i])
+        for p, chain in sorted(resolve(uniques[codes[i]], s, e).items()):
+            d_rows.append(i)
+            d_owner.append(p)
+            d_chain.append(chain)
+    rows.append(np.array(d_rows, dtype=np.int64))
+    owners.append(d_owner)
+    chains.append(d_chain)
+    out = pd.DataFrame(
+        {
+            "row": np.concatenate(rows) if rows else np.array([], dtype=np.int64),
+            "owner": [x for part in owners for x in part],
+            "chain": [x for part in chains for x in part],
+        }
+    )
+    return out.sort_values(["row", "owner"], kind="stable").reset_index(drop=True)
+
+
+def principals(tables_or_roles, attribution: Iterable[str] | str | None = None) -> dict[str, str]:
+    """Map every actor id to its principal when roles are read without dates.
+
+    An actor with several principals maps to them joined by ';'. For display;
+    the analysis attributes each row at its own date with :func:`attribute`.
+    """
+    roles = tables_or_roles.roles if hasattr(tables_or_roles, "roles") else tables_or_roles
+    actors = tables_or_roles.actors["actor_id"] if hasattr(tables_or_roles, "actors") else []
+    r = Roles(roles, attribution)
+    ids = sorted({*map(str, actors), *roles["actor_id"].astype(str), *roles["for_id"].astype(str)})
+    return {a: ";".join(sorted(r.resolve(a)[0])) for a in ids}
 
 
 def check_ids(kind: str, requested: Iterable[str] | str | None, known: Iterable[str]) -> list[str]:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from research.actors import check_ids, principals
+from research.actors import Roles, attribute, check_ids
 from research.load import Tables
+from research.saydo import check_cases, deed_rows
 
 CHANNELS = ("words", "deeds")
 FREQS = {None: None, "Y": "Y", "Q": "Q", "M": "M"}
@@ -31,24 +32,31 @@ AGREE_WITHIN = 2  # stances less than this far apart agree
 SCALE = 4  # the widest distance on the -2..+2 scale
 
 
-def _channel_rows(tables: Tables, channel: str, group: bool) -> pd.DataFrame:
-    """Rows of one channel as (owner, issue, date, stance)."""
-    pmap = principals(tables.actors) if group else None
+def _channel_rows(tables: Tables, channel: str, group: bool, case, attribution) -> pd.DataFrame:
+    """Rows of one channel as (owner, issue, date, stance), each attributed at its date."""
+    roles = Roles(tables.roles, attribution) if group else None
+    cases = check_cases(tables, case)
     if channel == "words":
         p = tables.positions[tables.positions["kind"] == "official_statement"]
-        who, when, stance = p["actor_id"], p["said"], p["stance"]
-        issue = p["issue_id"]
+        if cases:
+            p = p[p["case_id"].isin(cases)]
+        a = attribute(roles, p["speaker_id"], p["said_start"], p["said_end"])
+        rows = p.iloc[a["row"].to_numpy()]
+        when = rows["said_start"]
     else:
-        e = tables.events
-        who, when, stance, issue = (
-            e["actor_id"],
-            e["start"].fillna(e["end"]),
-            e["stance"],
-            e["issue_id"],
-        )
-    owner = who.map(pmap) if pmap is not None else who
+        d = deed_rows(tables)
+        if cases:
+            d = d[d["case_id"].isin(cases)].reset_index(drop=True)
+        a = attribute(roles, d["doers"], d["start"], d["end"])
+        rows = d.iloc[a["row"].to_numpy()]
+        when = rows["start"].fillna(rows["end"])
     return pd.DataFrame(
-        {"owner": owner.astype(str), "issue_id": issue.astype(str), "date": when, "stance": stance}
+        {
+            "owner": a["owner"].astype(str).to_numpy(),
+            "issue_id": rows["issue_id"].astype(str).to_numpy(),
+            "date": when.to_numpy(),
+            "stance": rows["stance"].to_numpy(),
+        }
     )
 
 
@@ -74,6 +82,8 @@ def alignment_by_issue(
     channel: str = "both",
     freq: str | None = None,
     *,
+    case=None,
+    attribution=None,
     group: bool = True,
 ) -> pd.DataFrame:
     """Each actor's mean stance per period, channel and issue, side by side.
@@ -85,7 +95,7 @@ def alignment_by_issue(
     channels = _check(tables, a, b, channel, freq)
     frames = []
     for ch in channels:
-        rows = _channel_rows(tables, ch, group)
+        rows = _channel_rows(tables, ch, group, case, attribution)
         rows = rows[rows["owner"].isin([a, b])]
         rows = rows.assign(period=_period(rows["date"], freq), stance=rows["stance"].astype(float))
         g = rows.groupby(["period", "issue_id", "owner"], observed=True)["stance"]
@@ -116,6 +126,8 @@ def alignment(
     channel: str = "both",
     freq: str | None = None,
     *,
+    case=None,
+    attribution=None,
     group: bool = True,
 ) -> pd.DataFrame:
     """Agreement and S score of actors ``a`` and ``b`` per period and channel.
@@ -128,6 +140,10 @@ def alignment(
     channel : {"words", "deeds", "both"}
     freq : {None, "Y", "Q", "M"}
         Period length; None compares all time at once.
+    case : str or list of str, optional
+        Only rows of these cases (default: every case).
+    attribution : str or list of str, optional
+        Kinds of role that count as the actor (default: office holders and organs).
     group : bool, default True
         Count everyone who speaks for an actor as that actor.
 
@@ -140,11 +156,13 @@ def alignment(
     Examples
     --------
     >>> import research
-    >>> al = research.alignment(research.load(), "RUS", "IRN")
+    >>> al = research.alignment(research.load(), "RUS", "IRN", case="russia-iran")
     >>> list(al.channel)
     ['words', 'deeds']
     """
-    detail = alignment_by_issue(tables, a, b, channel, freq, group=group)
+    detail = alignment_by_issue(
+        tables, a, b, channel, freq, case=case, attribution=attribution, group=group
+    )
     rows = []
     for (period, ch), d in detail.groupby(["period", "channel"], sort=False):
         shared = d[d["distance"].notna()]
@@ -178,7 +196,14 @@ def alignment(
 
 
 def divergence(
-    tables: Tables, a: str, b: str, *, group: bool = True, at_least: float = 0
+    tables: Tables,
+    a: str,
+    b: str,
+    *,
+    case=None,
+    attribution=None,
+    group: bool = True,
+    at_least: float = 0,
 ) -> pd.DataFrame:
     """Per issue, how far apart two actors stand across words and deeds.
 
@@ -193,11 +218,13 @@ def divergence(
     Examples
     --------
     >>> import research
-    >>> d = research.divergence(research.load(), "RUS", "IRN", at_least=2)
+    >>> d = research.divergence(research.load(), "RUS", "IRN", case="russia-iran", at_least=2)
     >>> bool((d["widest"] >= 2).all())
     True
     """
-    detail = alignment_by_issue(tables, a, b, "both", None, group=group)
+    detail = alignment_by_issue(
+        tables, a, b, "both", None, case=case, attribution=attribution, group=group
+    )
     wide = detail.pivot_table(
         index="issue_id", columns="channel", values=["a_stance", "b_stance"], aggfunc="first"
     )

@@ -15,15 +15,28 @@ import csv
 import difflib
 import hashlib
 import io
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from research.schema import TABLE_ORDER, Field, Table, default_data_dir, schema
+from research import dates
+from research.schema import (
+    MODEL_VERSION,
+    TABLE_ORDER,
+    Field,
+    Table,
+    bundled_rules,
+    default_data_dir,
+    parse_package,
+    rules,
+    schema,
+)
 
 BOM = "\ufeff"
 ROW = "(row)"  # the column named for problems that concern a whole row
@@ -56,13 +69,22 @@ class Problem:
 
 @dataclass(frozen=True)
 class Tables:
-    """The five curated tables, each a pandas DataFrame with schema dtypes."""
+    """The curated tables, each a pandas DataFrame with schema dtypes.
 
+    ``positions`` and ``events`` also carry columns derived from the others
+    (their dates as days, their status from their citations): see
+    :mod:`research.derive`.
+    """
+
+    cases: pd.DataFrame
     sources: pd.DataFrame
     actors: pd.DataFrame
+    roles: pd.DataFrame
     issues: pd.DataFrame
     positions: pd.DataFrame
     events: pd.DataFrame
+    event_issues: pd.DataFrame
+    citations: pd.DataFrame
     data_dir: Path
     fingerprint: str
 
@@ -72,37 +94,39 @@ class Tables:
 
     @classmethod
     def from_frames(cls, data_dir: str | Path = "<memory>", **frames: pd.DataFrame) -> Tables:
-        """Build tables from DataFrames, casting each column to its schema dtype.
+        """Build tables from DataFrames, through the same checks as :func:`load`.
 
-        Missing optional columns are added empty; ``sources``, ``actors`` and
-        ``issues`` may be omitted when ids alone are enough (they are then
-        built from the ids the other tables use). Cross-table rules are not
-        checked: this is for synthetic and imported data that the caller
-        vouches for. Unknown tables or columns raise ValueError.
+        Every value is written out as the text a CSV file would hold and
+        checked cell by cell, across rows and across tables exactly as
+        ``research validate`` checks a data directory; a problem raises
+        :class:`DataError` naming the table, the row (as the line it would
+        have under a header) and the column. Optional columns may be left out;
+        an omitted table is empty. Unknown tables raise ValueError.
         """
         unknown = set(frames) - set(TABLE_ORDER)
         if unknown:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
-        if "actors" not in frames:
-            ids = pd.concat([frames[t]["actor_id"] for t in ("positions", "events") if t in frames])
-            frames["actors"] = pd.DataFrame({"actor_id": pd.unique(ids)})
-        if "issues" not in frames:
-            ids = pd.concat([frames[t]["issue_id"] for t in ("positions", "events") if t in frames])
-            frames["issues"] = pd.DataFrame({"issue_id": pd.unique(ids)})
-        out = {}
+        raws = {}
         for table in schema().tables:
-            df = frames.get(table.name, pd.DataFrame(columns=[table.primary_key]))
-            extra = set(df.columns) - set(table.columns)
-            if extra:
-                raise ValueError(f"{table.name}: unknown columns {sorted(extra)}")
-            cols = {}
-            for f in table.fields:
-                if f.name in df.columns:
-                    cols[f.name] = df[f.name].astype(f.dtype)
-                else:
-                    cols[f.name] = pd.Series(None, index=df.index, dtype=f.dtype)
-            out[table.name] = pd.DataFrame(cols, index=df.index).reset_index(drop=True)
-        return cls(**out, data_dir=Path(data_dir), fingerprint="")
+            df = frames.get(table.name)
+            if df is None:
+                raws[table.name] = _Raw(header=list(table.columns), rows=[])
+                continue
+            header = [c for c in table.columns if c in df.columns]
+            header += [c for c in df.columns if c not in table.columns]
+            missing = [f.name for f in table.fields if f.name not in df.columns and not f.required]
+            cells = [_as_text(df[c]) for c in header] + [[""] * len(df) for _ in missing]
+            raws[table.name] = _Raw(
+                header=header + missing,
+                rows=[(i + 2, list(row)) for i, row in enumerate(zip(*cells, strict=True))]
+                if cells
+                else [(i + 2, []) for i in range(len(df))],
+                reorder=True,
+            )
+        parsed, problems = _check_all(raws, label=lambda t: f"{t} (frame)")
+        if problems:
+            raise DataError(sorted(set(problems), key=_problem_order))
+        return _tables(parsed, Path(data_dir), "")
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
@@ -113,15 +137,36 @@ class Tables:
         return f"Tables({counts}, data_dir={str(self.data_dir)!r})"
 
 
+def _as_text(values: pd.Series) -> list[str]:
+    """A column as the text a CSV file would hold: '' for missing, true/false, ISO days."""
+    out = []
+    for v in values.astype(object).tolist():
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            out.append("")
+        elif isinstance(v, bool | np.bool_):
+            out.append("true" if v else "false")
+        elif isinstance(v, float | np.floating) and float(v).is_integer():
+            out.append(str(int(v)))
+        elif isinstance(v, pd.Timestamp | date):
+            out.append(v.strftime("%Y-%m-%d"))
+        else:
+            out.append(str(v))
+    return out
+
+
 # --- reading -----------------------------------------------------------------
 
 
 @dataclass
 class _Raw:
-    """A CSV file read as text: header and rows with their line numbers."""
+    """A table read as text: header and rows with their line numbers.
+
+    ``reorder``: the columns may come in any order (frames have no order).
+    """
 
     header: list[str]
     rows: list[tuple[int, list[str]]]
+    reorder: bool = False
 
 
 def _decode(data: bytes) -> str:
@@ -135,11 +180,35 @@ def _decode(data: bytes) -> str:
 
 
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
+# NUL and the other C0 controls and DEL; tab, line feed and carriage return
+# may stand inside a quoted cell.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _shown(value: str) -> str:
-    """A cell as it is shown in a message: undecodable bytes as \\xNN."""
-    return _BAD_BYTE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", value)
+    """A cell as it is shown in a message: undecodable bytes as \\xNN, controls as \\uNNNN."""
+    value = _BAD_BYTE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", value)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+
+
+def _too_long(text: str, line: int, header: list[str] | None) -> tuple[str, str]:
+    """Column and rule for a record whose field passes the CSV reader's limit."""
+    limit = csv.field_size_limit()
+    rest = "".join(text.splitlines(keepends=True)[line - 1 :])
+    old = csv.field_size_limit(2**31 - 1)
+    try:
+        record = next(csv.reader(io.StringIO(rest, newline="")), [])
+    except csv.Error:
+        record = []
+    finally:
+        csv.field_size_limit(old)
+    if not record:
+        return ROW, f"a field is longer than the CSV reader's limit of {limit:,} characters"
+    i = max(range(len(record)), key=lambda k: len(record[k]))
+    column = header[i] if header and i < len(header) else ROW
+    return column, (
+        f"is {len(record[i]):,} characters long; the CSV reader's limit is {limit:,} characters"
+    )
 
 
 def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
@@ -168,7 +237,11 @@ def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
             line = reader.line_num + 1
     except csv.Error as e:
         # `line` is where the broken record starts, not where the reader gave up.
-        problems.append(Problem(name, line, ROW, "", f"malformed CSV: {e}"))
+        if "field larger than field limit" in str(e):
+            column, rule = _too_long(text, line, header)
+            problems.append(Problem(name, line, column, "", rule))
+        else:
+            problems.append(Problem(name, line, ROW, "", f"malformed CSV: {e}"))
         return None
     assert header is not None
     return _Raw(header=header, rows=rows)
@@ -177,9 +250,9 @@ def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
 # --- checking one table --------------------------------------------------------
 
 
-def _check_header(table: Table, raw: _Raw, problems: list[Problem]) -> bool:
+def _check_header(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> bool:
     """Report missing, extra, duplicated or misordered columns; True when usable."""
-    name, expected, got = table.path, list(table.columns), [_shown(c) for c in raw.header]
+    expected, got = list(table.columns), [_shown(c) for c in raw.header]
     ok = True
     for col in sorted({c for c in got if got.count(c) > 1}):
         problems.append(Problem(name, 1, col, col, "column appears more than once"))
@@ -193,7 +266,7 @@ def _check_header(table: Table, raw: _Raw, problems: list[Problem]) -> bool:
             hint = _suggest(col, expected)
             problems.append(Problem(name, 1, col, col, "unknown column" + hint))
             ok = False
-    if ok and got != expected:
+    if ok and got != expected and not raw.reorder:
         problems.append(
             Problem(
                 name, 1, ROW, ",".join(got), "columns out of order; expected " + ",".join(expected)
@@ -208,26 +281,23 @@ def _suggest(value: str, candidates: object) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+def _control_rule() -> str:
+    return next(r.text for r in rules() if r.kind == "no_control_characters")
 
 
 def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
     """Return (typed value, None) or (None, the rule the value breaks)."""
     if _BAD_BYTE.search(value):
         return None, "not valid UTF-8 (the file must be saved as UTF-8)"
+    bad = _CONTROL.search(value)
+    if bad:
+        return None, f"{_control_rule()}: U+{ord(bad.group()):04X} at character {bad.start() + 1}"
     if value == "":
         return (None, "a value is required") if f.required else (None, None)
     if f.type == "integer":
         if not re.fullmatch(r"[+-]?[0-9]+", value):
             return None, "must be a whole number"
         typed: object = int(value)
-    elif f.type == "date":
-        if not _DATE.fullmatch(value):
-            return None, "must be a date written YYYY-MM-DD"
-        try:
-            typed = date.fromisoformat(value)
-        except ValueError as e:
-            return None, f"not a real date ({e})"
     elif f.type == "boolean":
         if value in f.true_values:
             typed = True
@@ -258,17 +328,19 @@ class _Parsed:
     """A table's typed columns plus the line of each row, for later messages."""
 
     table: Table
+    name: str  # as problems name it: the file, or the frame
     lines: list[int]
     columns: dict[str, list[object]]
-    raw: dict[str, list[str]]
 
 
-def _check_table(table: Table, raw: _Raw, problems: list[Problem]) -> _Parsed:
-    name, width = table.path, len(table.columns)
+def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> _Parsed:
+    width = len(raw.header)
+    index = [raw.header.index(c) for c in table.columns]
     lines: list[int] = []
     columns: dict[str, list[object]] = {c: [] for c in table.columns}
-    raw_cells: dict[str, list[str]] = {c: [] for c in table.columns}
     seen: dict[str, dict[object, int]] = {f.name: {} for f in table.fields if f.unique}
+    keys: dict[tuple, int] = {}
+    composite = len(table.primary_key) > 1
     for line, record in raw.rows:
         if len(record) != width:
             shown = _shown(",".join(record))
@@ -277,7 +349,8 @@ def _check_table(table: Table, raw: _Raw, problems: list[Problem]) -> _Parsed:
             )
             continue
         lines.append(line)
-        for f, value in zip(table.fields, record, strict=True):
+        cells = [record[i] for i in index]
+        for f, value in zip(table.fields, cells, strict=True):
             typed, rule = _parse_cell(f, value)
             if rule:
                 problems.append(Problem(name, line, f.name, _shown(value), rule))
@@ -290,11 +363,23 @@ def _check_table(table: Table, raw: _Raw, problems: list[Problem]) -> _Parsed:
                         )
                     )
             columns[f.name].append(typed)
-            raw_cells[f.name].append(value)
-    return _Parsed(table, lines, columns, raw_cells)
+        if composite:
+            key = tuple(cells[table.columns.index(c)] for c in table.primary_key)
+            first = keys.setdefault(key, line)
+            if first != line and all(key):
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        ROW,
+                        ",".join(key),
+                        f"duplicate key ({', '.join(table.primary_key)}); first used on line {first}",
+                    )
+                )
+    return _Parsed(table, name, lines, columns)
 
 
-# --- checking across tables ------------------------------------------------------
+# --- checking across rows and tables ---------------------------------------------
 
 
 def _check_references(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
@@ -306,132 +391,247 @@ def _check_references(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
             known = {v for v in parsed[fk.table].columns[fk.target] if v is not None}
             for line, value in zip(p.lines, p.columns[fk.column], strict=True):
                 if value is not None and value not in known:
-                    rule = f"unknown {fk.table[:-1]} id" + _suggest(value, known)
-                    problems.append(Problem(p.table.path, line, fk.column, value, rule))
+                    rule = f"unknown {_singular(fk.table)} id" + _suggest(value, known)
+                    problems.append(Problem(p.name, line, fk.column, value, rule))
 
 
-def _precision_bounds(start: date, end: date, precision: str) -> str | None:
-    """Check that start/end are the bounds of the period the precision names."""
-    whole_months = start.day == 1 and (end + pd.Timedelta(days=1)).day == 1
-    span = (end.year - start.year) * 12 + end.month - start.month  # in months
-    if precision == "month" and not (whole_months and span == 0):
-        return "a month-precision date must run from the first to the last day of one month"
-    if precision == "season" and not (whole_months and span == 2 and start.month % 3 == 0):
-        return "a season-precision date must span three whole months from Mar, Jun, Sep or Dec"
-    if precision == "year" and (
-        start.year != end.year
-        or (start.month, start.day) != (1, 1)
-        or (end.month, end.day) != (12, 31)
-    ):
-        return "a year-precision date must run from 1 January to 31 December of one year"
-    return None
+def _singular(table: str) -> str:
+    return {"cases": "case", "event_issues": "event issue"}.get(table, table[:-1])
 
 
-_PERIOD_START = {
-    "month": lambda d: d.day == 1,
-    "season": lambda d: d.day == 1 and d.month in (3, 6, 9, 12),
-    "year": lambda d: (d.month, d.day) == (1, 1),
+def _split(value: object) -> list[str]:
+    return [] if value is None else str(value).split(";")
+
+
+def _rule_exactly_one(r, p: _Parsed, parsed, problems) -> None:
+    a, b = r.params["columns"]
+    for i, line in enumerate(p.lines):
+        filled = [c for c in (a, b) if p.columns[c][i] is not None]
+        if len(filled) != 1:
+            value = ",".join(str(p.columns[c][i]) for c in filled)
+            problems.append(Problem(p.name, line, ROW, value, r.text))
+
+
+def _rule_cited(r, p: _Parsed, parsed, problems) -> None:
+    by = parsed.get(r.params["by"]["table"])
+    if by is None:
+        return
+    citing = {v for v in by.columns[r.params["by"]["column"]] if v is not None}
+    col = r.params["column"]
+    for line, value in zip(p.lines, p.columns[col], strict=True):
+        if value is not None and value not in citing:
+            problems.append(Problem(p.name, line, col, value, r.text))
+
+
+def _rule_id_list(r, p: _Parsed, parsed, problems) -> None:
+    ref = parsed.get(r.params["reference"]["table"])
+    if ref is None:
+        return
+    known = {v for v in ref.columns[r.params["reference"]["column"]] if v is not None}
+    col = r.params["column"]
+    for line, value in zip(p.lines, p.columns[col], strict=True):
+        ids = _split(value)
+        for dup in sorted({x for x in ids if ids.count(x) > 1}):
+            problems.append(Problem(p.name, line, col, value, f"{dup!r} is listed twice"))
+        for x in ids:
+            if x not in known:
+                rule = f"{r.text}: unknown actor id {x!r}" + _suggest(x, known)
+                problems.append(Problem(p.name, line, col, value, rule))
+
+
+def _rule_range_order(r, p: _Parsed, parsed, problems) -> None:
+    col = r.params["column"]
+    for line, value in zip(p.lines, p.columns[col], strict=True):
+        if value is None:
+            continue
+        try:
+            dates.parse(str(value), open_start=True, open_end=True)
+        except ValueError as e:
+            text = str(e)
+            rule = r.text if "before it starts" in text else f"not a real date ({text})"
+            problems.append(Problem(p.name, line, col, value, rule))
+
+
+def _rule_columns_order(r, p: _Parsed, parsed, problems) -> None:
+    a, b = r.params["columns"]
+    for i, line in enumerate(p.lines):
+        spans = []
+        for c in (a, b):
+            value = p.columns[c][i]
+            if value is None:
+                spans.append(None)
+                continue
+            try:
+                spans.append(dates.parse_part(str(value)))
+            except ValueError as e:
+                problems.append(Problem(p.name, line, c, value, f"not a real date ({e})"))
+                spans.append(None)
+        lo, hi = spans
+        if lo is not None and hi is not None and hi.end < lo.start:
+            problems.append(Problem(p.name, line, b, p.columns[b][i], r.text))
+
+
+def _rule_same_actor(r, p: _Parsed, parsed, problems) -> None:
+    ref = parsed.get(r.params["reference"]["table"])
+    if ref is None:
+        return
+    ids, owners = (
+        ref.columns[r.params["reference"]["column"]],
+        ref.columns[r.params["reference"]["actor"]],
+    )
+    owner_of = dict(zip(ids, owners, strict=True))
+    col, actor = r.params["column"], r.params["actor"]
+    for i, line in enumerate(p.lines):
+        value = p.columns[col][i]
+        if value is not None and value in owner_of and owner_of[value] != p.columns[actor][i]:
+            rule = f"{r.text} ({p.columns[actor][i]}); it is a role of {owner_of[value]}"
+            problems.append(Problem(p.name, line, col, value, rule))
+
+
+def _rule_reference_has(r, p: _Parsed, parsed, problems) -> None:
+    ref = parsed.get(r.params["reference"]["table"])
+    if ref is None:
+        return
+    spec = r.params["reference"]
+    has = dict(zip(ref.columns[spec["column"]], ref.columns[spec["requires"]], strict=True))
+    col = r.params["column"]
+    for line, value in zip(p.lines, p.columns[col], strict=True):
+        if value is not None and value in has and has[value] is None:
+            problems.append(Problem(p.name, line, col, value, r.text))
+
+
+def _rule_requires_pattern(r, p: _Parsed, parsed, problems) -> None:
+    col, when = r.params["column"], r.params["when_set"]
+    for i, line in enumerate(p.lines):
+        value = p.columns[col][i]
+        if p.columns[when][i] is not None and value is not None:
+            if not re.fullmatch(r.params["pattern"], str(value)):
+                problems.append(Problem(p.name, line, col, value, r.text))
+
+
+def _rule_requires_value(r, p: _Parsed, parsed, problems) -> None:
+    col, when = r.params["column"], r.params["when_set"]
+    for i, line in enumerate(p.lines):
+        value = p.columns[col][i]
+        if p.columns[when][i] is not None and value is not None:
+            if value not in r.params["values"]:
+                problems.append(Problem(p.name, line, col, value, r.text))
+
+
+def _rule_acyclic(r, p: _Parsed, parsed, problems) -> None:
+    """Report each cycle once, at the first line of a link in it."""
+    a, b = r.params["columns"]
+    up: dict[object, list[tuple[object, int]]] = {}
+    for line, x, y in zip(p.lines, p.columns[a], p.columns[b], strict=True):
+        if x is not None and y is not None:
+            up.setdefault(x, []).append((y, line))
+    reported: set[frozenset] = set()
+
+    def walk(node, path, lines):
+        for nxt, line in up.get(node, []):
+            if nxt in path:
+                k = path.index(nxt)
+                cycle, at = path[k:], lines[k:] + [line]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    chain = " -> ".join(str(c) for c in [*cycle, nxt])
+                    problems.append(Problem(p.name, min(at), b, nxt, f"{r.text}: {chain}"))
+            elif len(path) < 64:
+                walk(nxt, [*path, nxt], [*lines, line])
+
+    for start in sorted(up, key=str):
+        walk(start, [start], [])
+
+
+_RULES: dict[str, Callable] = {
+    "exactly_one": _rule_exactly_one,
+    "cited": _rule_cited,
+    "id_list": _rule_id_list,
+    "range_order": _rule_range_order,
+    "columns_order": _rule_columns_order,
+    "same_actor": _rule_same_actor,
+    "reference_has": _rule_reference_has,
+    "requires_pattern": _rule_requires_pattern,
+    "requires_value": _rule_requires_value,
+    "acyclic": _rule_acyclic,
 }
 
 
-def _check_rows(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
-    """Rules that involve more than one cell of a row."""
-    if "events" in parsed:
-        e = parsed["events"]
-        c = e.columns
-        for i, line in enumerate(e.lines):
-            start, end, precision = c["start"][i], c["end"][i], c["precision"][i]
-            if e.raw["start"][i] == "" and precision not in (None, "range"):
-                problems.append(
-                    Problem(
-                        "events.csv",
-                        line,
-                        "start",
-                        "",
-                        "may be empty only when precision is 'range'",
-                    )
-                )
-            if start is not None and end is not None:
-                if start > end:
-                    problems.append(
-                        Problem(
-                            "events.csv",
-                            line,
-                            "end",
-                            end.isoformat(),
-                            f"is before start {start.isoformat()}",
-                        )
-                    )
-                elif precision in ("month", "season", "year"):
-                    rule = _precision_bounds(start, end, precision)
-                    if rule:
-                        problems.append(Problem("events.csv", line, "precision", precision, rule))
-    if "positions" in parsed:
-        p = parsed["positions"]
-        c = p.columns
-        for i, line in enumerate(p.lines):
-            ws, we = c["window_start"][i], c["window_end"][i]
-            if ws is not None and we is not None and ws > we:
-                problems.append(
-                    Problem(
-                        "positions.csv",
-                        line,
-                        "window_end",
-                        we.isoformat(),
-                        f"is before window_start {ws.isoformat()}",
-                    )
-                )
-            said, precision = c["said"][i], c["said_precision"][i]
-            if (
-                said is not None
-                and precision in _PERIOD_START
-                and not _PERIOD_START[precision](said)
-            ):
-                problems.append(
-                    Problem(
-                        "positions.csv",
-                        line,
-                        "said",
-                        said.isoformat(),
-                        f"with precision '{precision}' must be the first day of that {precision}",
-                    )
-                )
-            if c["quote"][i] and not c["source_id"][i]:
-                problems.append(
-                    Problem(
-                        "positions.csv", line, "quote", c["quote"][i], "a quote needs a source_id"
-                    )
-                )
+def _check_rules(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """Every rule of rules.json; cell-level rules run while cells are parsed."""
+    for r in rules():
+        if r.kind == "no_control_characters":
+            continue
+        check = _RULES.get(r.kind)
+        if check is None:
+            raise ValueError(f"{bundled_rules()}: rule {r.id!r} has unknown kind {r.kind!r}")
+        if r.table in parsed:
+            check(r, parsed[r.table], parsed, problems)
 
 
-def _check_speaks_for(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
-    """The speaks-for chain must end; report each cycle once, at its first row."""
-    if "actors" not in parsed:
-        return
-    a = parsed["actors"]
-    parent = dict(zip(a.columns["actor_id"], a.columns["speaks_for"], strict=True))
-    line_of = dict(zip(a.columns["actor_id"], a.lines, strict=True))
-    reported: set[str] = set()
-    for start in parent:
-        path, node = [], start
-        while node is not None and node in parent and node not in path:
-            path.append(node)
-            node = parent[node]
-        if node is not None and node in path:
-            cycle = path[path.index(node) :]
-            if not reported.intersection(cycle):
-                reported.update(cycle)
-                first = min(cycle, key=lambda n: line_of[n])
-                chain = " -> ".join([*cycle, cycle[0]])
-                problems.append(
-                    Problem(
-                        "actors.csv",
-                        line_of[first],
-                        "speaks_for",
-                        parent[first],
-                        f"speaks-for chain is a cycle: {chain}",
-                    )
+# --- the descriptor ------------------------------------------------------------------
+
+
+def _check_descriptor(root: Path, problems: list[Problem]) -> None:
+    """A data directory's own datapackage.json and rules.json must declare what this
+    version of the package reads, so that a copy cannot quietly disagree with it."""
+    for name, bundled in (("datapackage.json", schema().source), ("rules.json", bundled_rules())):
+        path = root / name
+        if not path.exists():
+            problems.append(Problem(name, 0, FILE, str(path), "file is missing"))
+            continue
+        try:
+            mine = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            line, col = getattr(e, "lineno", 0), getattr(e, "colno", 0)
+            msg = getattr(e, "msg", str(e))
+            problems.append(Problem(name, line, f"(char {col})", "", f"not valid JSON: {msg}"))
+            continue
+        expected = json.loads(bundled.read_text(encoding="utf-8"))
+        if mine == expected:
+            continue
+        if name == "datapackage.json" and isinstance(mine, dict):
+            version = mine.get("version", "1")
+            if version != MODEL_VERSION and "resources" in mine:
+                rule = (
+                    f"declares data model version {version}; this package reads "
+                    f"{MODEL_VERSION}: run `research migrate` on the directory"
                 )
+                problems.append(Problem(name, 1, "version", str(version), rule))
+                continue
+            try:
+                parse_package(mine, path)
+            except (KeyError, TypeError, ValueError) as e:
+                problems.append(Problem(name, 1, FILE, "", f"not a usable descriptor: {e}"))
+                continue
+        where = _first_difference(mine, expected)
+        problems.append(
+            Problem(
+                name,
+                1,
+                where,
+                "",
+                f"differs from the declaration this version of research reads ({bundled}); "
+                "copy that file over it",
+            )
+        )
+
+
+def _first_difference(a: object, b: object, path: str = "") -> str:
+    """JSON path of the first place two parsed JSON documents differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if a.get(k) != b.get(k):
+                return _first_difference(a.get(k), b.get(k), f"{path}.{k}" if path else k)
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            if x != y:
+                name = x.get("name") if isinstance(x, dict) else None
+                return _first_difference(x, y, f"{path}[{name or i}]")
+        if len(a) != len(b):
+            return f"{path}[{min(len(a), len(b))}]"
+    return path or FILE
 
 
 # --- building frames ---------------------------------------------------------------
@@ -440,50 +640,70 @@ def _check_speaks_for(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
 def _frame(p: _Parsed) -> pd.DataFrame:
     data = {}
     for f in p.table.fields:
-        values = p.columns[f.name]
-        if f.type == "date":
-            data[f.name] = pd.Series(
-                pd.to_datetime([v if v is not None else None for v in values]), dtype=f.dtype
-            )
-        else:
-            data[f.name] = pd.Series(values, dtype=f.dtype)
+        data[f.name] = pd.Series(p.columns[f.name], dtype=f.dtype)
     df = pd.DataFrame(data)
     df.attrs["lines"] = p.lines
     return df
 
 
+def _tables(parsed: dict[str, _Parsed], root: Path, fingerprint: str) -> Tables:
+    from research.derive import derive
+
+    frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
+    return Tables(**derive(frames), data_dir=root, fingerprint=fingerprint)
+
+
 def fingerprint(data_dir: Path) -> str:
-    """SHA-256 over the bytes of the data package and every table file."""
+    """SHA-256 over the bytes of the descriptor, the rules and every table file."""
     h = hashlib.sha256()
-    for name in ("datapackage.json", *(schema()[t].path for t in TABLE_ORDER)):
+    for name in ("datapackage.json", "rules.json", *(schema()[t].path for t in TABLE_ORDER)):
         path = Path(data_dir) / name
         h.update(name.encode() + b"\0")
         h.update(path.read_bytes() if path.exists() else b"")
     return h.hexdigest()
 
 
-def _parse_all(data_dir: Path) -> tuple[dict[str, _Parsed], list[Problem]]:
+def _check_all(
+    raws: dict[str, _Raw | None], label: Callable[[str], str]
+) -> tuple[dict[str, _Parsed], list[Problem]]:
+    """Every check on tables read as text, in one pass: cells, keys, references, rules."""
     problems: list[Problem] = []
     parsed: dict[str, _Parsed] = {}
     for table in schema().tables:
-        raw = _read_csv(data_dir / table.path, problems)
-        if raw is None or not _check_header(table, raw, problems):
+        raw, name = raws.get(table.name), label(table.path)
+        if raw is None or not _check_header(table, raw, name, problems):
             continue
-        parsed[table.name] = _check_table(table, raw, problems)
+        parsed[table.name] = _check_table(table, raw, name, problems)
     _check_references(parsed, problems)
-    _check_rows(parsed, problems)
-    _check_speaks_for(parsed, problems)
+    _check_rules(parsed, problems)
+    if set(parsed) != set(TABLE_ORDER) and not problems:  # pragma: no cover - defensive
+        problems.append(Problem("(data)", 0, FILE, "", "tables could not be read"))
     return parsed, problems
+
+
+def _parse_dir(root: Path) -> tuple[dict[str, _Parsed], list[Problem]]:
+    problems: list[Problem] = []
+    _check_descriptor(root, problems)
+    raws = {t.name: _read_csv(root / t.path, problems) for t in schema().tables}
+    parsed, more = _check_all(raws, label=lambda path: path)
+    return parsed, problems + more
 
 
 def validate(data_dir: str | Path | None = None) -> list[Problem]:
     """Return every problem in a data directory (an empty list when it is clean)."""
-    _, problems = _parse_all(Path(data_dir) if data_dir is not None else default_data_dir())
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    if not root.is_dir():
+        return [Problem(str(root), 0, FILE, str(root), "data directory not found")]
+    _, problems = _parse_dir(root)
     return sorted(set(problems), key=_problem_order)
 
 
 def _problem_order(p: Problem) -> tuple:
-    order = {schema()[t].path: i for i, t in enumerate(TABLE_ORDER)}
+    order = {}
+    for i, t in enumerate(TABLE_ORDER):
+        order[schema()[t].path] = i
+        order[f"{schema()[t].path} (frame)"] = i
+    order["datapackage.json"], order["rules.json"] = -2, -1
     return (order.get(p.file, len(order)), p.line, p.column, p.rule)
 
 
@@ -493,14 +713,15 @@ def load(data_dir: str | Path | None = None) -> Tables:
     Parameters
     ----------
     data_dir : str or Path, optional
-        Directory holding the five CSV files. Defaults to the bundled ``data/``
-        (or ``$RESEARCH_DATA_DIR``).
+        Directory holding ``datapackage.json``, ``rules.json`` and the table
+        files. Defaults to the bundled ``data/`` (or ``$RESEARCH_DATA_DIR``).
 
     Returns
     -------
     Tables
-        One DataFrame per table with real dtypes: dates as ``datetime64``,
-        enumerations as categoricals, stances as nullable integers.
+        One DataFrame per table with real dtypes: enumerations as
+        categoricals, stances as nullable integers, booleans as booleans;
+        positions and events with their derived dates and status.
 
     Raises
     ------
@@ -518,8 +739,7 @@ def load(data_dir: str | Path | None = None) -> Tables:
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     if not root.is_dir():
         raise DataError([Problem(str(root), 0, FILE, str(root), "data directory not found")])
-    parsed, problems = _parse_all(root)
+    parsed, problems = _parse_dir(root)
     if problems:
         raise DataError(sorted(set(problems), key=_problem_order))
-    frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
-    return Tables(**frames, data_dir=root, fingerprint=fingerprint(root))
+    return _tables(parsed, root, fingerprint(root))

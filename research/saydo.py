@@ -42,11 +42,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from research.actors import check_ids, principals
+from research.actors import Roles, attribute, check_ids
+from research.derive import STATUS_ORDER
 from research.load import Tables
 
-#: Statuses from strongest to weakest (the order "strongest status" uses).
-STATUS_ORDER: tuple[str, ...] = ("confirmed", "reported", "alleged", "disputed", "rumoured")
 #: Default weight of a deed by its status.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "confirmed": 1.0,
@@ -104,35 +103,44 @@ def _days(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
+def check_cases(tables: Tables, case: Sequence[str] | str | None) -> list[str]:
+    """Case ids asked for (all when None); unknown ids raise ValueError."""
+    return check_ids("case", case, tables.cases["case_id"])
+
+
 def select_positions(
     tables: Tables,
     actors: Sequence[str] | str | None = None,
     issues: Sequence[str] | str | None = None,
     start: object = None,
     end: object = None,
+    case: Sequence[str] | str | None = None,
+    attribution: Sequence[str] | str | None = None,
 ) -> pd.DataFrame:
-    """Positions by or about these actors (or actors speaking for them), on these
-    issues, said between ``start`` and ``end`` (inclusive). Unknown ids raise
-    ValueError."""
+    """Positions of these cases, by or about these actors (or anyone on their
+    chain of roles at the time), on these issues, said between ``start`` and
+    ``end`` (inclusive, by the first day the said date can mean). Unknown ids
+    raise ValueError."""
     pos = tables.positions
-    pmap = principals(tables.actors)
     keep = np.ones(len(pos), dtype=bool)
+    cases = check_cases(tables, case)
+    if cases:
+        keep &= pos["case_id"].isin(cases).to_numpy()
     wanted = check_ids("actor", actors, tables.actors["actor_id"])
     if wanted:
-
-        def involves(column: str) -> np.ndarray:
-            who = pos[column]
-            hit = who.isin(wanted) | who.map(pmap).isin(wanted)
-            return hit.fillna(False).to_numpy(dtype=bool)
-
-        keep &= involves("actor_id") | involves("subject_id")
+        who = pos["speaker_id"].astype(str) + (";" + pos["subjects"].astype(str)).fillna("")
+        a = attribute(Roles(tables.roles, attribution), who, pos["said_start"], pos["said_end"])
+        hit = a["chain"].map(lambda c: not c.isdisjoint(wanted)).to_numpy(dtype=bool)
+        involved = np.zeros(len(pos), dtype=bool)
+        involved[a["row"].to_numpy()[hit]] = True
+        keep &= involved
     wanted_issues = check_ids("issue", issues, tables.issues["issue_id"])
     if wanted_issues:
         keep &= pos["issue_id"].isin(wanted_issues).to_numpy()
     if start is not None:
-        keep &= (pos["said"] >= pd.Timestamp(start)).to_numpy()
+        keep &= (pos["said_start"] >= pd.Timestamp(start)).to_numpy()
     if end is not None:
-        keep &= (pos["said"] <= pd.Timestamp(end)).to_numpy()
+        keep &= (pos["said_start"] <= pd.Timestamp(end)).to_numpy()
     return pos[keep]
 
 
@@ -147,36 +155,60 @@ def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
     return categories.get_indexer(values.astype(object)).astype(np.int64)
 
 
-def _keys(tables: Tables, positions: pd.DataFrame, group: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Integer key (principal or actor, issue) for each position and each event."""
-    actor_ids = pd.Index(tables.actors["actor_id"].astype(str))
-    issue_ids = pd.Index(tables.issues["issue_id"].astype(str))
-    if group:
-        pmap = principals(tables.actors)
-        owner = actor_ids.get_indexer([pmap[a] for a in actor_ids]).astype(np.int64)
-    else:
-        owner = np.arange(len(actor_ids), dtype=np.int64)
-    n_issues = max(len(issue_ids), 1)
-
-    def key(actor: pd.Series, issue: pd.Series) -> np.ndarray:
-        return owner[_codes(actor, actor_ids)] * n_issues + _codes(issue, issue_ids)
-
-    return (
-        key(tested_actor(positions), positions["issue_id"]),
-        key(tables.events["actor_id"], tables.events["issue_id"]),
-    )
+def tested_actors(positions: pd.DataFrame) -> pd.Series:
+    """Whose deeds test each position: its subjects, else its speaker."""
+    return positions["subjects"].astype(object).fillna(positions["speaker_id"].astype(object))
 
 
-def tested_actor(positions: pd.DataFrame) -> pd.Series:
-    """Whose deeds test each position: its subject, else its speaker."""
-    return positions["subject_id"].fillna(positions["actor_id"])
+def deed_rows(tables: Tables) -> pd.DataFrame:
+    """One row per deed and issue it bears on: the event's columns, ``issue_id``, ``stance``."""
+    ei = tables.event_issues[["event_id", "issue_id", "stance"]]
+    order = pd.Index(tables.events["event_id"]).get_indexer(ei["event_id"].astype(str))
+    rows = tables.events.iloc[order].reset_index(drop=True)
+    rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", ei["issue_id"].to_numpy())
+    rows.insert(rows.columns.get_loc("issue_id") + 1, "stance", ei["stance"].to_numpy())
+    return rows
+
+
+def _attributed(
+    tables: Tables, positions: pd.DataFrame, attribution, group: bool
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
+    """Positions and deeds, each expanded to one row per principal, with integer keys.
+
+    A key packs (case, principal, issue): a position meets only deeds of its
+    own case, by its principals, on its issue. Returns (position rows with
+    ``pos_row`` and ``principal``, their keys, deed rows with ``principal``,
+    their keys).
+    """
+    roles = Roles(tables.roles, attribution) if group else None
+    pa = attribute(roles, tested_actors(positions), positions["said_start"], positions["said_end"])
+    deeds = deed_rows(tables)
+    da = attribute(roles, deeds["doers"], deeds["start"], deeds["end"])
+    p_rows = pd.DataFrame({"pos_row": pa["row"].to_numpy(), "principal": pa["owner"]})
+    d_rows = deeds.iloc[da["row"].to_numpy()].reset_index(drop=True)
+    d_rows.insert(0, "principal", pd.array(da["owner"], dtype="string"))
+
+    cases = pd.Index(tables.cases["case_id"].astype(str))
+    issues = pd.Index(tables.issues["issue_id"].astype(str))
+    owners = pd.Index(sorted(set(pa["owner"]) | set(da["owner"])))
+    n_owners, n_issues = max(len(owners), 1), max(len(issues), 1)
+
+    def key(case: pd.Series, owner: pd.Series, issue: pd.Series) -> np.ndarray:
+        c = _codes(case, cases)
+        o = owners.get_indexer(owner.astype(str)).astype(np.int64)
+        return (c * n_owners + o) * n_issues + _codes(issue, issues)
+
+    pos_sel = positions.iloc[p_rows["pos_row"].to_numpy()]
+    p_key = key(pos_sel["case_id"], p_rows["principal"], pos_sel["issue_id"])
+    d_key = key(d_rows["case_id"], d_rows["principal"], d_rows["issue_id"])
+    return p_rows, p_key, d_rows, d_key
 
 
 # Every event falls in one class: status x stance x dating, where dating is
 # 0 for a day, 1 for a month, season or year (firm but imprecise) and 2 for a
 # range (loosely dated). The verdict needs only sums of a few columns over
 # events, and each column is a function of the class alone (a lookup table).
-_DATING = {"day": 0, "month": 1, "season": 1, "year": 1, "range": 2}
+_DATING = {"day": 0, "week": 1, "month": 1, "season": 1, "year": 1, "range": 2}
 _N_CLASSES = len(STATUS_ORDER) * len(STANCES) * 3
 _CLASS_BITS = int(_N_CLASSES - 1).bit_length()
 
@@ -397,24 +429,35 @@ def say_do(
     end: object = None,
     weights: Mapping[str, float] | None = None,
     *,
+    case: Sequence[str] | str | None = None,
+    attribution: Sequence[str] | str | None = None,
     group: bool = True,
     evidence: bool | Sequence[str] = True,
 ) -> pd.DataFrame:
-    """One row per stated position with the deeds that bear on it and a verdict.
+    """One row per stated position and principal tested, with a verdict.
 
     Parameters
     ----------
     tables : Tables
         From :func:`research.load`.
     actors, issues : str or list of str, optional
-        Keep positions by these actors (or by actors who speak for them) and on
-        these issues. Unknown ids raise ValueError naming the closest ones.
+        Keep positions by or about these actors (or anyone on their chain of
+        roles) and on these issues. Unknown ids raise ValueError naming the
+        closest ones.
     start, end : date-like, optional
         Keep positions said in this interval (inclusive).
     weights : dict, optional
         Status weights overriding :data:`DEFAULT_WEIGHTS`.
+    case : str or list of str, optional
+        Keep positions of these cases (default: every case). A position is
+        only ever tested against deeds of its own case.
+    attribution : str or list of str, optional
+        Which kinds of role make one actor's words and deeds count as
+        another's (default: office holders and state organs); see
+        :data:`research.actors.ROLE_GROUPS`.
     group : bool, default True
-        Test words against the deeds of everyone sharing the speaker's principal.
+        Test words against the deeds of everyone sharing the principal; False
+        tests them against the tested actor's own deeds only.
     evidence : bool or list of position ids, default True
         Add ``evidence_ids`` (the deciding events) for all positions, none, or
         the listed ones. Listing evidence forms pairs; the verdict never does.
@@ -422,40 +465,38 @@ def say_do(
     Returns
     -------
     DataFrame
-        The position's columns, the ``principal`` whose deeds test it, then ``n_deeds``,
-        ``n_agreeing``, ``n_contradicting``, ``n_imprecise``, ``deed_stance``,
-        ``gap``, ``verdict``, ``reason``, ``strongest_status`` and, when asked,
-        ``evidence_ids``.
+        The position's columns, the ``principal`` whose deeds test it (a
+        position about 'Moscow and Tehran' has a row for each), then
+        ``n_deeds``, ``n_agreeing``, ``n_contradicting``, ``n_imprecise``,
+        ``deed_stance``, ``gap``, ``verdict``, ``reason``,
+        ``strongest_status`` and, when asked, ``evidence_ids``.
 
     Examples
     --------
     >>> import research
     >>> t = research.load()
-    >>> r = research.say_do(t, actors="IRN")
+    >>> r = research.say_do(t, actors="IRN", case="russia-iran")
     >>> set(r.verdict) <= {"consistent", "contradicted", "mixed", "untested"}
     True
     """
     w = resolve_weights(weights)
-    pos = select_positions(tables, actors, issues, start, end)
-    pos_key, ev_key = _keys(tables, pos, group)
-    ev = tables.events
+    pos = select_positions(tables, actors, issues, start, end, case, attribution)
+    p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
+    tested = pos.iloc[p_rows["pos_row"].to_numpy()]
     counts = window_counts(
         pos_key,
-        _days(pos["window_start"]),
-        _days(pos["window_end"]),
+        _days(tested["window_start"]),
+        _days(tested["window_end"]),
         ev_key,
-        _days(ev["start"]),
-        _days(ev["end"]),
-        _event_classes(ev),
+        _days(deeds["start"]),
+        _days(deeds["end"]),
+        _event_classes(deeds),
         _lookup(w),
     )
-    stated = pos["stance"].to_numpy(dtype=np.int64)
+    stated = tested["stance"].to_numpy(dtype=np.int64)
     result = _verdicts(counts, stated, w)
-    out = pos.reset_index(drop=True).copy()
-    pmap = principals(tables.actors)
-    tested = tested_actor(out).map(pmap)
-    out.insert(out.columns.get_loc("issue_id"), "principal", tested)
-    out["principal"] = out["principal"].astype("string")
+    out = tested.reset_index(drop=True).copy()
+    out.insert(out.columns.get_loc("issue_id"), "principal", p_rows["principal"].astype("string"))
     for name, values in result.items():
         if name == "strongest_status":
             out[name] = pd.Categorical.from_codes(values, categories=list(STATUS_ORDER))
@@ -463,7 +504,7 @@ def say_do(
             out[name] = values
     if evidence is not False:
         wanted = None if evidence is True else set(evidence)
-        ids = _evidence_ids(tables, out, wanted, w, group)
+        ids = _evidence_ids(tables, out, wanted, w, attribution, group)
         out["evidence_ids"] = pd.Series(ids, index=out.index, dtype=object)
     return out
 
@@ -476,23 +517,26 @@ def evidence(
     position_ids: Sequence[str] | str | None = None,
     weights: Mapping[str, float] | None = None,
     *,
+    attribution: Sequence[str] | str | None = None,
     group: bool = True,
 ) -> pd.DataFrame:
-    """The deeds that bear on each position, one row per (position, event).
+    """The deeds that bear on each position, one row per (position, principal, deed).
 
-    Columns add to the event's own: ``position_id``, ``role`` (``contradicts``
-    or ``agrees``), ``decisive`` (firmly dated, at ``reported`` or stronger,
-    and contradicting), ``imprecise`` (not dated to a day), ``weight``.
+    Columns: ``position_id``, ``principal`` (whose deeds these are), the
+    deed's own columns with the ``issue_id`` and ``stance`` it has on the
+    position's issue, then ``role`` (``contradicts`` or ``agrees``),
+    ``decisive`` (firmly dated, at ``reported`` or stronger, and
+    contradicting), ``imprecise`` (not dated to a day), ``weight``.
     """
     w = resolve_weights(weights)
     known = tables.positions["position_id"]
     ids = check_ids("position", position_ids, known) if position_ids is not None else None
     pos = tables.positions if ids is None else tables.positions[known.isin(ids)]
-    pos_key, ev_key = _keys(tables, pos, group)
-    ev = tables.events
-    ev_w = ev["status"].astype(str).map(w).to_numpy(dtype=float)
-    ev_s, lo = _days(ev["start"]), _days(pos["window_start"])  # _OPEN is the earliest day
-    ev_e, hi = _days(ev["end"]), _days(pos["window_end"])
+    p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
+    tested = pos.iloc[p_rows["pos_row"].to_numpy()]
+    ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
+    ev_s, lo = _days(deeds["start"]), _days(tested["window_start"])  # _OPEN is the earliest
+    ev_e, hi = _days(deeds["end"]), _days(tested["window_end"])
     latest = np.iinfo(np.int64).max
     ev_e[ev_e == _OPEN], hi[hi == _OPEN] = latest, latest  # an open upper bound is the latest
     order = np.argsort(ev_key, kind="stable")
@@ -500,52 +544,55 @@ def evidence(
     first = np.searchsorted(sorted_key, pos_key, side="left")
     last = np.searchsorted(sorted_key, pos_key, side="right")
     sizes = last - first
-    p_idx = np.repeat(np.arange(len(pos)), sizes)
+    p_idx = np.repeat(np.arange(len(tested)), sizes)
     starts = np.repeat(first, sizes)
     e_idx = order[starts + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))]
     hit = (ev_s[e_idx] <= hi[p_idx]) & (ev_e[e_idx] >= lo[p_idx]) & (ev_w[e_idx] > 0)
     p_idx, e_idx = p_idx[hit], e_idx[hit]
-    pairs = ev.iloc[e_idx].reset_index(drop=True)
-    stated = pos["stance"].to_numpy(dtype=np.int64)[p_idx]
+    pairs = deeds.iloc[e_idx].reset_index(drop=True)
+    stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
     contra = np.abs(pairs["stance"].to_numpy(dtype=np.int64) - stated) >= CONTRADICTS_AT
     firm = pairs["precision"].astype(str).to_numpy() != "range"
     strong = pairs["status"].astype(str).isin(DECISIVE_STATUSES).to_numpy()
-    pairs.insert(0, "position_id", pos["position_id"].to_numpy()[p_idx])
+    pairs = pairs.drop(columns="principal")
+    pairs.insert(0, "position_id", tested["position_id"].to_numpy()[p_idx])
+    pairs.insert(1, "principal", p_rows["principal"].to_numpy()[p_idx])
     pairs["role"] = pd.Categorical(
         np.where(contra, "contradicts", "agrees"), ["contradicts", "agrees"]
     )
     pairs["decisive"] = contra & firm & strong
     pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
     pairs["weight"] = ev_w[e_idx]
-    return pairs.sort_values(["position_id", "start", "event_id"], kind="stable").reset_index(
-        drop=True
-    )
+    return pairs.sort_values(
+        ["position_id", "principal", "start", "event_id"], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _evidence_ids(
-    tables: Tables, out: pd.DataFrame, wanted: set[str] | None, w: dict[str, float], group: bool
+    tables: Tables,
+    out: pd.DataFrame,
+    wanted: set[str] | None,
+    w: dict[str, float],
+    attribution,
+    group: bool,
 ) -> list[tuple[str, ...] | None]:
     """Deciding event ids per row: decisive deeds for a contradiction, else all."""
-    ids = (
-        out["position_id"].tolist()
-        if wanted is None
-        else [p for p in out["position_id"] if p in wanted]
-    )
-    pairs = evidence(tables, ids, w, group=group)
-    by_pos: dict[str, tuple[list[str], list[str]]] = {}
-    for pid, eid, decisive in zip(
-        pairs["position_id"], pairs["event_id"], pairs["decisive"], strict=True
+    ids = sorted(set(out["position_id"]) if wanted is None else set(out["position_id"]) & wanted)
+    pairs = evidence(tables, ids, w, attribution=attribution, group=group)
+    by_row: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for pid, who, eid, decisive in zip(
+        pairs["position_id"], pairs["principal"], pairs["event_id"], pairs["decisive"], strict=True
     ):
-        all_ids, dec_ids = by_pos.setdefault(pid, ([], []))
+        all_ids, dec_ids = by_row.setdefault((pid, who), ([], []))
         all_ids.append(eid)
         if decisive:
             dec_ids.append(eid)
     result: list[tuple[str, ...] | None] = []
-    for pid, verdict in zip(out["position_id"], out["verdict"], strict=True):
+    for pid, who, verdict in zip(out["position_id"], out["principal"], out["verdict"], strict=True):
         if wanted is not None and pid not in wanted:
             result.append(None)
             continue
-        all_ids, dec_ids = by_pos.get(pid, ([], []))
+        all_ids, dec_ids = by_row.get((pid, who), ([], []))
         result.append(tuple(dec_ids if verdict == "contradicted" else all_ids))
     return result
 
@@ -558,20 +605,25 @@ def gap_summary(
     end: object = None,
     weights: Mapping[str, float] | None = None,
     *,
+    case: Sequence[str] | str | None = None,
+    attribution: Sequence[str] | str | None = None,
     group: bool = True,
 ) -> pd.DataFrame:
-    """Per actor and issue: positions, tested, contradicted share, mean gap.
+    """Per speaker and issue: positions, tested, contradicted share, mean gap.
 
     ``contradicted_share`` is contradicted / tested (NaN when nothing was
     tested); ``mean_gap`` averages the gaps of tested positions.
     """
-    r = say_do(tables, actors, issues, start, end, weights, group=group, evidence=False)
+    r = say_do(
+        tables, actors, issues, start, end, weights,
+        case=case, attribution=attribution, group=group, evidence=False,
+    )  # fmt: skip
     r = r.assign(
         tested=r["verdict"] != "untested",
         contradicted=r["verdict"] == "contradicted",
         gap_tested=r["gap"].where(r["verdict"] != "untested"),
     )
-    g = r.groupby(["actor_id", "issue_id"], observed=True, sort=True)
+    g = r.groupby(["speaker_id", "issue_id"], observed=True, sort=True)
     out = g.agg(
         positions=("position_id", "size"),
         tested=("tested", "sum"),

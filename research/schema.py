@@ -20,7 +20,19 @@ import pandas as pd
 DATA_DIR_ENV = "RESEARCH_DATA_DIR"
 
 #: The order in which tables are loaded: referenced tables come first.
-TABLE_ORDER = ("sources", "actors", "issues", "positions", "events")
+TABLE_ORDER = (
+    "cases",
+    "sources",
+    "actors",
+    "roles",
+    "issues",
+    "positions",
+    "events",
+    "event_issues",
+    "citations",
+)
+#: The version of the data model this package reads (``version`` in the descriptor).
+MODEL_VERSION = "2.0.0"
 
 
 def default_data_dir() -> Path:
@@ -39,6 +51,11 @@ def default_data_dir() -> Path:
 def bundled_datapackage() -> Path:
     """Path of the Data Package that declares the schema."""
     return Path(__file__).resolve().parent.parent / "data" / "datapackage.json"
+
+
+def bundled_rules() -> Path:
+    """Path of the declaration of cross-field rules, beside the Data Package."""
+    return bundled_datapackage().with_name("rules.json")
 
 
 @dataclass(frozen=True)
@@ -113,7 +130,7 @@ class Table:
     title: str
     description: str
     fields: tuple[Field, ...]
-    primary_key: str
+    primary_key: tuple[str, ...]
     foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
 
     @property
@@ -181,7 +198,8 @@ def _table(raw: dict) -> Table:
         (column,) = fk["fields"]
         (target,) = fk["reference"]["fields"]
         keys.append(ForeignKey(column, fk["reference"]["resource"] or raw["name"], target))
-    (pk,) = schema["primaryKey"]
+    pk = schema["primaryKey"]
+    pk = (pk,) if isinstance(pk, str) else tuple(pk)
     return Table(
         name=raw["name"],
         path=raw["path"],
@@ -193,14 +211,57 @@ def _table(raw: dict) -> Table:
     )
 
 
-@cache
-def _read(path: Path) -> Schema:
-    package = json.loads(path.read_text(encoding="utf-8"))
+def parse_package(package: dict, path: Path) -> Schema:
+    """Build a :class:`Schema` from a parsed descriptor; ValueError when it lacks a table."""
     by_name = {r["name"]: _table(r) for r in package["resources"]}
     missing = [n for n in TABLE_ORDER if n not in by_name]
     if missing:
         raise ValueError(f"{path}: resources missing: {', '.join(missing)}")
     return Schema(tables=tuple(by_name[n] for n in TABLE_ORDER), source=path)
+
+
+@cache
+def _read(path: Path) -> Schema:
+    return parse_package(json.loads(path.read_text(encoding="utf-8")), path)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule over more than one cell, as ``rules.json`` declares it."""
+
+    id: str
+    kind: str
+    table: str
+    text: str
+    params: dict
+
+    def columns(self) -> tuple[str, ...]:
+        """The columns the rule reads in its own table."""
+        p = self.params
+        cols = [*p.get("columns", ()), p.get("when_set"), p.get("column"), p.get("actor")]
+        return tuple(dict.fromkeys(c for c in cols if c))
+
+
+@cache
+def _read_rules(path: Path) -> tuple[Rule, ...]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for r in raw["rules"]:
+        params = {k: v for k, v in r.items() if k not in ("id", "kind", "table", "text")}
+        out.append(Rule(r["id"], r["kind"], r["table"], r["text"], params))
+    return tuple(out)
+
+
+def rules() -> tuple[Rule, ...]:
+    """The cross-field rules declared in ``data/rules.json``.
+
+    Examples
+    --------
+    >>> from research.schema import rules
+    >>> next(r for r in rules() if r.id == "roles-acyclic").columns()
+    ('actor_id', 'for_id')
+    """
+    return _read_rules(bundled_rules())
 
 
 def schema() -> Schema:
@@ -224,10 +285,25 @@ def data_dictionary() -> str:
     for t in schema().tables:
         lines += [f"### `{t.path}` — {t.title}", "", t.description, ""]
         keys = ", ".join(f"`{k.column}` → `{k.table}.{k.target}`" for k in t.foreign_keys)
-        lines += [f"Primary key `{t.primary_key}`." + (f" References: {keys}." if keys else ""), ""]
+        pk = " + ".join(f"`{c}`" for c in t.primary_key)
+        lines += [f"Primary key {pk}." + (f" References: {keys}." if keys else ""), ""]
         lines += ["| column | type | rule | meaning |", "|---|---|---|---|"]
         for f in t.fields:
             desc, rule = (text.replace("|", "\\|") for text in (f.description, f.rule()))
             lines.append(f"| `{f.name}` | {f.type} | {rule} | {desc} |")
         lines.append("")
+        own = [r for r in rules() if r.table == t.name]
+        if own:
+            lines += [
+                "Rules across cells (in `rules.json`; only `research validate` checks them):",
+                "",
+            ]
+            for r in own:
+                cols = ", ".join(f"`{c}`" for c in r.columns())
+                lines.append(f"* `{r.id}` ({cols}): {r.text}.")
+            lines.append("")
+    every = [r for r in rules() if r.table == "*"]
+    if every:
+        lines += ["### Every table", ""]
+        lines += [f"* `{r.id}`: {r.text}." for r in every] + [""]
     return "\n".join(lines)

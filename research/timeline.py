@@ -7,16 +7,18 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from research.actors import check_ids, principals
+from research.actors import Roles, attribute, check_ids
 from research.load import Tables
 
 #: Columns of :func:`timeline`, in order.
 COLUMNS = (
     "date",
     "end",
+    "when",
     "precision",
     "channel",
     "id",
+    "case_id",
     "actor_id",
     "principal",
     "issue_id",
@@ -24,96 +26,107 @@ COLUMNS = (
     "status",
     "kind",
     "label",
-    "quote",
-    "source_id",
 )
-
-_PERIOD_END = {
-    "day": pd.offsets.Day(0),
-    "month": pd.offsets.MonthEnd(0),
-    "season": pd.offsets.MonthEnd(3),
-    "year": pd.offsets.YearEnd(0),
-}
-
-
-def _said_end(said: pd.Series, precision: pd.Series) -> pd.Series:
-    """Last day of the period a statement is dated to."""
-    end = said.copy()
-    for p, offset in _PERIOD_END.items():
-        m = (precision == p).to_numpy()
-        if m.any():
-            end[m] = said[m] + offset
-    return end
 
 
 def timeline(
     tables: Tables,
     actors: Sequence[str] | str | None = None,
     issues: Sequence[str] | str | None = None,
+    *,
+    case: Sequence[str] | str | None = None,
+    attribution: Sequence[str] | str | None = None,
 ) -> pd.DataFrame:
-    """One row per position (``channel == "words"``) and per event (``"deeds"``).
+    """One row per position (``channel == "words"``) and per deed and issue (``"deeds"``).
 
-    ``date`` is when it was said or first can have happened (a deed with no
-    known start is placed at its end), ``end`` the last day it can have
-    happened, ``status`` the deed's status (``"stated"`` for words), ``kind``
-    the position kind or the deed's action (``"not "`` + action when negated),
-    ``label`` the summary. ``actors`` keeps rows by those actors or by actors
-    speaking for them. Sorted by date, channel and id.
+    ``date`` is the first day it was said or can have happened (NaT for a
+    deed with no known start), ``end`` the last day, ``when`` the date as
+    written (at its precision), ``status`` the row's status from its
+    citations, ``kind`` the claim of a position or the deed's action (``"not
+    "`` + action when negated), ``label`` the summary. ``actor_id`` is the
+    speaker or the doers (';'-separated); ``principal`` whose words or deeds
+    they count as. ``actors`` keeps rows by or about those actors or anyone on
+    their chain of roles. Sorted by date, channel and id.
 
     Examples
     --------
     >>> import research
-    >>> tl = research.timeline(research.load(), actors="IRN")
+    >>> tl = research.timeline(research.load(), actors="IRN", case="russia-iran")
     >>> sorted(set(tl.channel))
     ['deeds', 'words']
     """
-    pmap = principals(tables.actors)
+    from research.saydo import check_cases, deed_rows
+
+    roles = Roles(tables.roles, attribution)
     wanted = check_ids("actor", actors, tables.actors["actor_id"])
     wanted_issues = check_ids("issue", issues, tables.issues["issue_id"])
-    p, e = tables.positions, tables.events
+    cases = check_cases(tables, case)
+    p, e = tables.positions, deed_rows(tables)
+    if cases:
+        p = p[p["case_id"].isin(cases)]
+        e = e[e["case_id"].isin(cases)]
+    p, e = p.reset_index(drop=True), e.reset_index(drop=True)
 
+    def who(ids: pd.Series, start: pd.Series, end: pd.Series) -> tuple[list, list]:
+        a = attribute(roles, ids, start, end)
+        owners = [set() for _ in range(len(ids))]
+        chains = [set() for _ in range(len(ids))]
+        for row, owner, chain in zip(a["row"], a["owner"], a["chain"], strict=True):
+            owners[row].add(owner)
+            chains[row] |= chain
+        return [";".join(sorted(o)) for o in owners], chains
+
+    speakers = p["speaker_id"].astype(str) + (";" + p["subjects"].astype(str)).fillna("")
+    p_owner, p_chain = who(p["speaker_id"], p["said_start"], p["said_end"])
+    _, p_about = who(speakers, p["said_start"], p["said_end"])
+    e_owner, e_chain = who(e["doers"], e["start"], e["end"])
     words = pd.DataFrame(
         {
-            "date": p["said"],
-            "end": _said_end(p["said"], p["said_precision"].astype(str)),
+            "date": p["said_start"],
+            "end": p["said_end"],
+            "when": p["said"],
             "precision": p["said_precision"].astype(str),
             "channel": "words",
             "id": p["position_id"],
-            "actor_id": p["actor_id"],
+            "case_id": p["case_id"],
+            "actor_id": p["speaker_id"],
+            "principal": p_owner,
             "issue_id": p["issue_id"],
             "stance": p["stance"],
-            "status": "stated",
-            "kind": p["kind"].astype(str),
+            "status": p["status"].astype(str),
+            "kind": p["claim"].astype(str),
             "label": p["summary"],
-            "quote": p["quote"],
-            "source_id": p["source_id"],
         }
     )
     action = e["action"].astype(str)
     deeds = pd.DataFrame(
         {
-            "date": e["start"].fillna(e["end"]),
+            "date": e["start"],
             "end": e["end"],
+            "when": e["when"],
             "precision": e["precision"].astype(str),
             "channel": "deeds",
             "id": e["event_id"],
-            "actor_id": e["actor_id"],
+            "case_id": e["case_id"],
+            "actor_id": e["doers"],
+            "principal": e_owner,
             "issue_id": e["issue_id"],
             "stance": e["stance"],
             "status": e["status"].astype(str),
             "kind": np.where(e["negated"].fillna(False).to_numpy(bool), "not " + action, action),
             "label": e["summary"],
-            "quote": pd.Series(pd.NA, index=e.index, dtype="string"),
-            "source_id": e["source_id"],
         }
     )
     tl = pd.concat([words, deeds], ignore_index=True)
-    tl["principal"] = tl["actor_id"].map(pmap).astype("string")
     if wanted:
-        tl = tl[tl["actor_id"].isin(wanted) | tl["principal"].isin(wanted)]
+        chains = [*p_about, *e_chain]
+        keep = np.array([not c.isdisjoint(wanted) for c in chains], dtype=bool)
+        tl = tl[keep]
     if wanted_issues:
         tl = tl[tl["issue_id"].isin(wanted_issues)]
-    tl = tl[list(COLUMNS)].sort_values(["date", "channel", "id"], kind="stable")
-    for col in ("precision", "channel", "status", "kind"):
+    tl = tl[list(COLUMNS)].sort_values(
+        ["date", "channel", "id"], kind="stable", na_position="first"
+    )
+    for col in ("when", "precision", "channel", "status", "kind", "principal", "actor_id"):
         tl[col] = tl[col].astype("string")
     return tl.reset_index(drop=True)
