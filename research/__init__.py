@@ -2,8 +2,8 @@
 
 >>> import research
 >>> t = research.load()          # validated tables from the bundled data/
->>> sorted(t.counts())
-['actors', 'events', 'issues', 'positions', 'sources']
+>>> sorted(t.counts())[:4]
+['actors', 'cases', 'citations', 'event_issues']
 
 Public names are imported on first use, so that ``research build`` can find
 nothing to do without importing pandas.
@@ -25,6 +25,11 @@ _EXPORTS = {
     "load": "research.load",
     "validate": "research.load",
     "schema": "research.schema",
+    "rules": "research.schema",
+    "migrate": "research.migrate",
+    "new_case": "research.cases",
+    "ROLE_GROUPS": "research.actors",
+    "DEFAULT_ATTRIBUTION": "research.actors",
     "data_dictionary": "research.schema",
     "DEFAULT_WEIGHTS": "research.saydo",
     "say_do": "research.saydo",

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-
 #: Kinds of role, grouped as ``attribution=`` names them.
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "office_holder": (

@@ -72,11 +72,12 @@ def _plain(value: object) -> bool:
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    """The data package and every table it declares."""
+    """The data package, its rules and every table it declares."""
     package = data_dir / "datapackage.json"
     if not package.exists():
         package = ROOT / "data" / "datapackage.json"
     names = [r["path"] for r in json.loads(package.read_text(encoding="utf-8"))["resources"]]
+    names = ["rules.json", *names]
     return [package, *(data_dir / n for n in names if (data_dir / n).exists())]
 
 

@@ -76,8 +76,8 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
 
     Points are statements (circles) and deeds (shaped by status); a line runs
     from a deed's first to its last possible day when it is not dated to a
-    day. Stance on the issue's axis is the height. Tooltips give the quote,
-    status and source.
+    day. Stance on the issue's axis is the height. Tooltips give the summary,
+    status and the date as the source gives it.
 
     Examples
     --------
@@ -86,8 +86,9 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
     >>> chart = timeline_chart(research.timeline(research.load(), issues="arms_to_russia"))
     """
     cols = ["date", "end", "channel", "id", "actor_id", "issue_id", "stance", "status"]
-    cols += ["kind", "label", "quote", "source_id", "precision"]
-    data = _plain(tl, cols)
+    cols += ["kind", "label", "when", "precision"]
+    # A deed with no known start is drawn at the last day it can have happened.
+    data = _plain(tl.assign(date=tl["date"].fillna(tl["end"])), cols)
     base = alt.Chart(data).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m")),
         y=alt.Y(
@@ -108,14 +109,12 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
             title="status",
         ),
         tooltip=[
-            alt.Tooltip("date:T", title="date", format="%Y-%m-%d"),
+            alt.Tooltip("when:N", title="date"),
             alt.Tooltip("actor_id:N", title="actor"),
             alt.Tooltip("kind:N"),
             alt.Tooltip("status:N"),
             alt.Tooltip("stance:Q"),
             alt.Tooltip("label:N", title="summary"),
-            alt.Tooltip("quote:N"),
-            alt.Tooltip("source_id:N", title="source"),
         ],
     )
     layered = alt.layer(spans, points).properties(width=width, height=110)

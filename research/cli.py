@@ -1,4 +1,4 @@
-"""The ``research`` command: ``validate`` a data directory, ``build`` the reports."""
+"""The ``research`` command: ``validate``/``migrate`` data, ``new-case``, ``build`` reports."""
 
 from __future__ import annotations
 
@@ -20,11 +20,53 @@ def _validate(args: argparse.Namespace) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         return 1
+    from research.schema import schema
+
     tables = load(data_dir)
     print(f"{data_dir}: valid")
     width = max(len(name) for name, _ in tables)
     for name, df in tables:
-        print(f"  {name:<{width}}  {len(df):>6} rows  {df.shape[1]:>3} columns")
+        print(f"  {name:<{width}}  {len(df):>6} rows  {len(schema()[name].columns):>3} columns")
+    if "case_id" in tables.positions:
+        for case in tables.cases["case_id"]:
+            n_p = int((tables.positions["case_id"] == case).sum())
+            n_e = int((tables.events["case_id"] == case).sum())
+            print(f"  case {case}: {n_p} positions, {n_e} events")
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from research.load import DataError
+    from research.migrate import migrate
+
+    try:
+        notes = migrate(args.src, args.dest, case=args.case)
+    except (FileExistsError, FileNotFoundError, DataError) as e:
+        print(f"research migrate: {e}", file=sys.stderr)
+        return 1
+    print(f"{args.dest}: written in the version-2 model; {len(notes)} choices to review:")
+    for n in notes:
+        print(f"  {n}")
+    return 0
+
+
+def _new_case(args: argparse.Namespace) -> int:
+    from research.cases import CaseError, new_case
+
+    try:
+        written = new_case(
+            args.name,
+            title=args.title,
+            description=args.description,
+            actors=[a for a in args.actors.split(",") if a],
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+            reports=Path(args.reports) if args.reports else None,
+        )
+    except CaseError as e:
+        print(f"research new-case: {e}", file=sys.stderr)
+        return 1
+    for line in written:
+        print(line)
     return 0
 
 
@@ -81,6 +123,21 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="output directory (default: reports/)")
     b.add_argument("--data-dir", help="build from this data directory instead of data/")
     b.set_defaults(run=_build)
+    m = sub.add_parser("migrate", help="turn a version-1 data directory into version 2")
+    m.add_argument("src", help="the version-1 directory (five CSV files)")
+    m.add_argument("dest", help="a new directory for the version-2 tables")
+    m.add_argument("--case", default="main", help="case id for every row (default: main)")
+    m.set_defaults(run=_migrate)
+    n = sub.add_parser("new-case", help="add a case to the data and its reports to reports.toml")
+    n.add_argument("name", help="case id, lower case with hyphens (north-korea-russia)")
+    n.add_argument("--title", required=True, help="title in plain words")
+    n.add_argument("--description", required=True, help="what the case covers")
+    n.add_argument(
+        "--actors", required=True, help="actor ids the reports are about, comma-separated"
+    )
+    n.add_argument("--data-dir", help="data directory (default: bundled data/)")
+    n.add_argument("--reports", help="report list to extend (default: reports.toml)")
+    n.set_defaults(run=_new_case)
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) from the schema")
     d.add_argument("--update", metavar="FILE", help="rewrite the dictionary section of FILE")
     d.set_defaults(run=_dictionary)

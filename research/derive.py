@@ -47,13 +47,14 @@ def _spans(values: pd.Series, *, open_start: bool, open_end: bool) -> pd.DataFra
         starts.append(span.start)
         ends.append(span.end)
         precisions.append(span.precision)
+    index = values.index  # keep the caller's index: values may be a filtered subset
     return pd.DataFrame(
         {
-            "start": pd.Series(pd.to_datetime(starts), dtype="datetime64[s]"),
-            "end": pd.Series(pd.to_datetime(ends), dtype="datetime64[s]"),
-            "precision": pd.Series(precisions, dtype="string"),
+            "start": pd.Series(pd.to_datetime(starts), index=index, dtype="datetime64[s]"),
+            "end": pd.Series(pd.to_datetime(ends), index=index, dtype="datetime64[s]"),
+            "precision": pd.Series(precisions, index=index, dtype="string"),
         },
-        index=values.index,
+        index=index,
     )
 
 

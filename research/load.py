@@ -373,7 +373,8 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
                         line,
                         ROW,
                         ",".join(key),
-                        f"duplicate key ({', '.join(table.primary_key)}); first used on line {first}",
+                        f"duplicate key ({', '.join(table.primary_key)}); "
+                        f"first used on line {first}",
                     )
                 )
     return _Parsed(table, name, lines, columns)
@@ -504,18 +505,20 @@ def _rule_requires_pattern(r, p: _Parsed, parsed, problems) -> None:
     col, when = r.params["column"], r.params["when_set"]
     for i, line in enumerate(p.lines):
         value = p.columns[col][i]
-        if p.columns[when][i] is not None and value is not None:
-            if not re.fullmatch(r.params["pattern"], str(value)):
-                problems.append(Problem(p.name, line, col, value, r.text))
+        if (
+            p.columns[when][i] is not None
+            and value is not None
+            and not re.fullmatch(r.params["pattern"], str(value))
+        ):
+            problems.append(Problem(p.name, line, col, value, r.text))
 
 
 def _rule_requires_value(r, p: _Parsed, parsed, problems) -> None:
     col, when = r.params["column"], r.params["when_set"]
     for i, line in enumerate(p.lines):
         value = p.columns[col][i]
-        if p.columns[when][i] is not None and value is not None:
-            if value not in r.params["values"]:
-                problems.append(Problem(p.name, line, col, value, r.text))
+        if p.columns[when][i] is not None and value is not None and value not in r.params["values"]:
+            problems.append(Problem(p.name, line, col, value, r.text))
 
 
 def _rule_acyclic(r, p: _Parsed, parsed, problems) -> None:

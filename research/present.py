@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from research import dates
+
 #: Mimetype a notebook uses to hand the report build a one-line summary.
 SUMMARY_MIME = "application/vnd.research.summary+json"
 
@@ -82,51 +84,56 @@ def summary(text: str) -> dict:
     }
 
 
-_PRECISION_FORMAT = {"year": "%Y", "month": "%Y-%m", "season": "%Y-%m (season)", "day": "%Y-%m-%d"}
-
-
-def _when_said(p: pd.Series) -> str:
-    """The said date only as precisely as the source gives it."""
-    said = p["said"]
-    if pd.isna(said):
+def _citations(rows: pd.DataFrame | None) -> str:
+    """Every citation of a row: source, who claims it, status, wording, quote, denial."""
+    if rows is None or rows.empty:
         return ""
-    return said.strftime(_PRECISION_FORMAT.get(_fmt(p.get("said_precision")), "%Y-%m-%d"))
+    items = []
+    for _, c in rows.iterrows():
+        quote = _fmt(c.get("quote"))
+        wording = _fmt(c.get("source_wording"))
+        denies = " <strong>denies it</strong>;" if bool(c["denies"]) else ""
+        items.append(
+            f"<li>{html.escape(_fmt(c['source_id']))}: {html.escape(_fmt(c['claimed_by']))};"
+            f"{denies} {html.escape(_fmt(c['status']))}"
+            + (f" — “{html.escape(wording)}”" if wording else "")
+            + (f"; quote: “{html.escape(quote)}”" if quote else "")
+            + "</li>"
+        )
+    return f'<ul class="citations muted">{"".join(items)}</ul>'
 
 
-def _said(p: pd.Series) -> str:
-    quote = _fmt(p.get("quote"))
-    words = f"“{html.escape(quote)}” — " if quote else ""
+def _said(p: pd.Series, cites: pd.DataFrame | None) -> str:
+    about = _fmt(p.get("subjects"))
+    about = f" about {html.escape(about)}" if about else ""
+    condition = _fmt(p.get("condition"))
+    condition = f"; if {html.escape(condition)}" if condition else ""
     return (
-        f'<div class="said"><strong>Said</strong> ({html.escape(_when_said(p))}, '
-        f"{html.escape(_fmt(p['actor_id']))}, {html.escape(_fmt(p['kind']))}): {words}"
+        f'<div class="said"><strong>Said</strong> ({html.escape(dates.show(_fmt(p["said"])))}, '
+        f"{html.escape(_fmt(p['speaker_id']))}{about}; {html.escape(_fmt(p['claim']))}, "
+        f"{html.escape(_fmt(p['voice']).replace('_', ' '))}): "
         f"{html.escape(_fmt(p['summary']))} "
         f'<span class="muted">[stance {html.escape(_fmt(p["stance"]))}; window '
-        f"{html.escape(_fmt(p['window_start']) or 'open')} to "
-        f"{html.escape(_fmt(p['window_end']) or 'open')}; source "
-        f"{html.escape(_fmt(p['source_id']))}]</span></div>"
+        f"{html.escape(dates.show(_fmt(p['window'])))}{condition}; status "
+        f"{html.escape(_fmt(p['status']))}]</span>{_citations(cites)}</div>"
     )
 
 
-def _done(e: pd.Series) -> str:
-    start, end = _fmt(e["start"]), _fmt(e["end"])
-    if not start:
-        span = f"undated, by {end}"
-    else:
-        span = start if end in ("", start) else f"{start} to {end}"
-    wording = _fmt(e.get("source_wording"))
-    wording = f" — “{html.escape(wording)}”" if wording else ""
+def _done(e: pd.Series, cites: pd.DataFrame | None) -> str:
+    how = "throughout" if _fmt(e.get("occurrence")) == "throughout" else "once, within"
     return (
-        f'<div class="done"><strong>Done</strong> ({html.escape(span)}, '
-        f"{html.escape(_fmt(e['precision']))}; "
-        f"{html.escape(_fmt(e['actor_id']))}): {html.escape(_fmt(e['summary']))} "
-        f'<span class="muted">[stance {html.escape(_fmt(e["stance"]))}; status '
-        f"<strong>{html.escape(_fmt(e['status']))}</strong>{wording}; claimed by "
-        f"{html.escape(_fmt(e['claimed_by']))}; source {html.escape(_fmt(e['source_id']))}; "
-        f"{html.escape(_fmt(e['role']))}{'; decisive' if e['decisive'] else ''}]</span></div>"
+        f'<div class="done"><strong>Done</strong> ({html.escape(how)} '
+        f"{html.escape(dates.show(_fmt(e['when'])))}; "
+        f"{html.escape(_fmt(e['doers']))}): {html.escape(_fmt(e['summary']))} "
+        f'<span class="muted">[stance {html.escape(_fmt(e["stance"]))} on '
+        f"{html.escape(_fmt(e['issue_id']))}; status "
+        f"<strong>{html.escape(_fmt(e['status']))}</strong>; "
+        f"{html.escape(_fmt(e['role']))}{'; decisive' if e['decisive'] else ''}]</span>"
+        f"{_citations(cites)}</div>"
     )
 
 
-def cards(sd: pd.DataFrame, pairs: pd.DataFrame) -> HTML:
+def cards(sd: pd.DataFrame, pairs: pd.DataFrame, citations: pd.DataFrame) -> HTML:
     """One card per say–do row: what was said against what was done.
 
     Parameters
@@ -135,17 +142,26 @@ def cards(sd: pd.DataFrame, pairs: pd.DataFrame) -> HTML:
         Rows of :func:`research.say_do`.
     pairs : DataFrame
         :func:`research.evidence` for (at least) those positions.
+    citations : DataFrame
+        The citations table (``tables.citations``): every citation of the
+        position and of each deed is listed.
     """
-    by_position = {pid: g for pid, g in pairs.groupby("position_id", sort=False)}
+    by_row = {key: g for key, g in pairs.groupby(["position_id", "principal"], sort=False)}
+    cites_p = {k: g for k, g in citations.groupby("position_id", sort=False)}
+    cites_e = {k: g for k, g in citations.groupby("event_id", sort=False)}
     out = []
     for _, p in sd.iterrows():
-        deeds = by_position.get(p["position_id"])
+        deeds = by_row.get((p["position_id"], p["principal"]))
         verdict = _fmt(p["verdict"])
-        body = "".join(_done(e) for _, e in deeds.iterrows()) if deeds is not None else ""
+        body = ""
+        if deeds is not None:
+            body = "".join(_done(e, cites_e.get(e["event_id"])) for _, e in deeds.iterrows())
         out.append(
             f'<div class="card {html.escape(verdict)}"><div><strong>{html.escape(verdict)}</strong>'
-            f' <span class="muted">{html.escape(_fmt(p["position_id"]))}: '
+            f' <span class="muted">{html.escape(_fmt(p["position_id"]))} '
+            f"(tested against {html.escape(_fmt(p['principal']))}): "
             f"{html.escape(_fmt(p['reason']))}; deed stance {html.escape(_fmt(p['deed_stance']))}, "
-            f"gap {html.escape(_fmt(p['gap']))}</span></div>{_said(p)}{body}</div>"
+            f"gap {html.escape(_fmt(p['gap']))}</span></div>"
+            f"{_said(p, cites_p.get(p['position_id']))}{body}</div>"
         )
     return HTML("".join(out), f"{len(sd)} cards")

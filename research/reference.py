@@ -8,8 +8,8 @@ the benchmark times both.
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 import pandas as pd
 
