@@ -76,7 +76,7 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
 
     Points are statements (circles) and deeds (shaped by status); a line runs
     from a deed's first to its last possible day when it is not dated to a
-    day. Stance on the issue's axis is the height. Tooltips give the summary,
+    day. Stance on the issue's axis is the height. Tooltips give the summary, quote, sources,
     status and the date as the source gives it.
 
     Examples
@@ -86,7 +86,7 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
     >>> chart = timeline_chart(research.timeline(research.load(), issues="arms_to_russia"))
     """
     cols = ["date", "end", "channel", "id", "actor_id", "issue_id", "stance", "status"]
-    cols += ["kind", "label", "when", "precision"]
+    cols += ["kind", "label", "when", "precision", "quote", "sources"]
     # A deed with no known start is drawn at the last day it can have happened.
     data = _plain(tl.assign(date=tl["date"].fillna(tl["end"])), cols)
     base = alt.Chart(data).encode(
@@ -115,6 +115,8 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
             alt.Tooltip("status:N"),
             alt.Tooltip("stance:Q"),
             alt.Tooltip("label:N", title="summary"),
+            alt.Tooltip("quote:N"),
+            alt.Tooltip("sources:N"),
         ],
     )
     layered = alt.layer(spans, points).properties(width=width, height=110)
@@ -135,11 +137,11 @@ def gap_heatmap(summary: pd.DataFrame) -> alt.TopLevelMixin:
     summary : DataFrame
         From :func:`research.gap_summary`. Cells with nothing tested are grey.
     """
-    cols = ["actor_id", "issue_id", "positions", "tested", "contradicted", "contradicted_share"]
+    cols = ["speaker_id", "issue_id", "positions", "tested", "contradicted", "contradicted_share"]
     data = _plain(summary, [*cols, "mean_gap"])
     base = alt.Chart(data).encode(
         x=alt.X("issue_id:N", title=None, sort="ascending"),
-        y=alt.Y("actor_id:N", title=None, sort="ascending"),
+        y=alt.Y("speaker_id:N", title=None, sort="ascending"),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(

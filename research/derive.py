@@ -18,8 +18,11 @@ rule stated once, here:
   the deed did not happen. A row cited only by such denials is ``disputed``.
   ``n_citations`` counts its citations.
 * **Kind of position.** ``kind`` sorts positions as the analysis of words
-  has so far: assessments are ``analyst_assessment``, predictions
-  ``prediction`` and every other claim ``official_statement``.
+  has so far: predictions are ``prediction``; assessments, statements about
+  evidence, and anything said by an analyst, a medium or an organisation
+  (:data:`OBSERVERS`) are ``analyst_assessment``; every other claim — a
+  party's denial, description of its own conduct, pledge or request — is
+  ``official_statement``, the words of the party itself.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import pandas as pd
 
 from research import dates
 
+#: Kinds of actor whose words are observations, never a party's own position.
+OBSERVERS = ("analyst", "media", "organisation")
 #: Statuses from strongest to weakest.
 STATUS_ORDER: tuple[str, ...] = ("confirmed", "reported", "alleged", "disputed", "rumoured")
 
@@ -116,12 +121,21 @@ def _accused(events: pd.DataFrame, roles: pd.DataFrame) -> dict[str, set[str]]:
     return out
 
 
-def _legacy_kind(claim: pd.Series) -> pd.Series:
+def _legacy_kind(positions: pd.DataFrame, actors: pd.DataFrame) -> pd.Series:
+    claim = positions["claim"]
     c = claim.astype(str).to_numpy()
+    observer = dict(
+        zip(actors["actor_id"], actors["kind"].astype(str).isin(OBSERVERS), strict=True)
+    )
+    by_observer = positions["speaker_id"].map(observer).fillna(False).to_numpy(dtype=bool)
     kind = np.where(
-        c == "assessment",
-        "analyst_assessment",
-        np.where(c == "prediction", "prediction", "official_statement"),
+        c == "prediction",
+        "prediction",
+        np.where(
+            (c == "assessment") | (c == "evidence") | by_observer,
+            "analyst_assessment",
+            "official_statement",
+        ),
     )
     return pd.Series(
         pd.Categorical(kind, categories=["official_statement", "analyst_assessment", "prediction"]),
@@ -149,7 +163,7 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         starts[has] = [np.datetime64(first_day[r], "s") for r in from_role[has]]
         pos["window_start"] = pd.Series(starts, index=pos.index, dtype="datetime64[s]")
     pos["status"], pos["n_citations"] = _status(cit, "position_id", pos["position_id"], None)
-    pos["kind"] = _legacy_kind(pos["claim"])
+    pos["kind"] = _legacy_kind(pos, frames["actors"])
 
     when = _spans(ev["when"], open_start=True, open_end=False)
     ev["start"], ev["end"], ev["precision"] = when["start"], when["end"], when["precision"]

@@ -26,6 +26,8 @@ COLUMNS = (
     "status",
     "kind",
     "label",
+    "quote",
+    "sources",
 )
 
 
@@ -43,7 +45,8 @@ def timeline(
     deed with no known start), ``end`` the last day, ``when`` the date as
     written (at its precision), ``status`` the row's status from its
     citations, ``kind`` the claim of a position or the deed's action (``"not
-    "`` + action when negated), ``label`` the summary. ``actor_id`` is the
+    "`` + action when negated), ``label`` the summary, ``quote`` the first quote
+    among a position's citations and ``sources`` the sources citing the row. ``actor_id`` is the
     speaker or the doers (';'-separated); ``principal`` whose words or deeds
     they count as. ``actors`` keeps rows by or about those actors or anyone on
     their chain of roles. Sorted by date, channel and id.
@@ -117,6 +120,18 @@ def timeline(
             "label": e["summary"],
         }
     )
+    cites = tables.citations
+    quoted = cites[cites["quote"].notna() & cites["position_id"].notna()]
+    quote_of = dict(zip(quoted["position_id"][::-1], quoted["quote"][::-1], strict=True))
+    words["quote"] = p["position_id"].map(quote_of).astype("string")
+    deeds["quote"] = pd.Series(pd.NA, index=deeds.index, dtype="string")
+    sources_of = {}
+    for key in ("position_id", "event_id"):
+        c = cites[cites[key].notna()]
+        for row_id, g in c.groupby(key, sort=False)["source_id"]:
+            sources_of[row_id] = ", ".join(dict.fromkeys(g.astype(str)))
+    words["sources"] = p["position_id"].map(sources_of)
+    deeds["sources"] = e["event_id"].map(sources_of)
     tl = pd.concat([words, deeds], ignore_index=True)
     if wanted:
         chains = [*p_about, *e_chain]
@@ -127,6 +142,15 @@ def timeline(
     tl = tl[list(COLUMNS)].sort_values(
         ["date", "channel", "id"], kind="stable", na_position="first"
     )
-    for col in ("when", "precision", "channel", "status", "kind", "principal", "actor_id"):
+    for col in (
+        "when",
+        "precision",
+        "channel",
+        "status",
+        "kind",
+        "principal",
+        "actor_id",
+        "sources",
+    ):
         tl[col] = tl[col].astype("string")
     return tl.reset_index(drop=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import synthetic
 
 import research
 
@@ -19,41 +20,113 @@ def t() -> research.Tables:
     return research.load(MINIMAL)
 
 
-def row(df: pd.DataFrame, position_id: str) -> pd.Series:
-    return df.set_index("position_id").loc[position_id]
-
-
 # --- say_do ---------------------------------------------------------------------
 
 
-def test_never_statement_is_contradicted_by_reported_deed_inside_its_window(t):
+def row(df: pd.DataFrame, position_id: str, principal: str = "AAA") -> pd.Series:
+    return df.set_index(["position_id", "principal"]).loc[(position_id, principal)]
+
+
+def test_never_statement_is_contradicted_by_firmly_dated_deeds_inside_its_window(t):
     r = row(research.say_do(t), "never_armed")
     assert r.verdict == "contradicted"
-    assert r.evidence_ids == ("drones_2022",)  # the rumoured missiles do not decide
-    assert r.strongest_status == "reported"
-    # weighted mean of +2 (reported, 0.75) and +2 (rumoured, 0.25) is +2: gap -4
-    assert r.deed_stance == 2.0 and r.gap == -4.0
-    assert r.n_imprecise == 2  # a season and a range, neither dated to a day
+    assert r.evidence_ids == ("drones_2022", "summit")  # the rumoured missiles do not decide
+    assert r.strongest_status == "confirmed"  # the summit is confirmed by two sources
+    # weights: drones +2 reported 0.75, summit +1 confirmed 1.0, missiles +2 rumoured 0.25
+    # (1.5 + 1 + 0.5) / 2.0 = 1.5, gap -2 - 1.5 = -3.5
+    assert r.deed_stance == 1.5 and r.gap == -3.5
+    assert r.n_imprecise == 3  # a season, a month and a range, none dated to a day
 
 
-def test_since_i_took_office_ignores_deeds_before_the_window(t):
+def test_since_i_took_office_starts_the_window_at_the_role_start(t):
     r = row(research.say_do(t), "not_since")
-    assert "drones_2022" not in r.evidence_ids
-    assert r.verdict == "untested"
-    assert "weak" in r.reason  # only the rumoured, loosely dated missiles bear on it
+    assert "drones_2022" not in r.evidence_ids and r.n_deeds == 2  # summit and missiles
+    assert r.window_start == pd.Timestamp("2024-08-30")
 
 
-def test_speaks_for_group_lets_a_ministry_deed_test_its_states_words(t):
+def test_group_lets_an_organs_deed_test_its_states_words(t):
     assert row(research.say_do(t), "talks_yes").verdict == "contradicted"
     alone = row(research.say_do(t, group=False), "talks_yes")
     assert alone.verdict == "untested" and alone.n_deeds == 0
 
 
+def test_a_private_firm_counts_against_its_state_only_when_asked(t):
+    default = row(research.say_do(t), "pundit_view")
+    assert "firm_parts" not in default.evidence_ids
+    wide = research.say_do(t, attribution=["office_holder", "state_organ", "private_firm"])
+    assert "firm_parts" in row(wide, "pundit_view").evidence_ids
+    with pytest.raises(ValueError, match="unknown attribution id 'private_firms'"):
+        research.say_do(t, attribution="private_firms")
+
+
+def test_a_role_counts_only_while_it_holds():
+    tb = synthetic.tables(
+        actors=["AAA", "pres"],
+        issues=["arms"],
+        roles=[{"actor_id": "pres", "for_id": "AAA", "kind": "head_of_state", "start": "2024-06"}],
+        positions=[
+            {
+                "position_id": "before",
+                "speaker_id": "pres",
+                "issue_id": "arms",
+                "stance": -2,
+                "said": "2024-05-20",
+                "window": "2024-05/2024-05",
+            },
+            {
+                "position_id": "after",
+                "speaker_id": "pres",
+                "issue_id": "arms",
+                "stance": -2,
+                "said": "2024-07-01",
+                "window": "2024-05/2024-07",
+            },
+        ],  # fmt: skip
+        events=[
+            {"event_id": "shipment", "doers": "AAA", "when": "2024-05-10", "issues": {"arms": 2}}
+        ],
+    )
+    r = research.say_do(tb).set_index("position_id")
+    assert r.loc["before", "principal"] == "pres" and r.loc["before", "verdict"] == "untested"
+    assert r.loc["after", "principal"] == "AAA" and r.loc["after", "verdict"] == "contradicted"
+
+
+def test_a_deed_by_two_parties_counts_for_each(t):
+    pairs = research.evidence(t)
+    summit = pairs[pairs["event_id"] == "summit"]
+    assert {"AAA"} <= set(summit["principal"])
+    tl = research.timeline(t, actors="BBB")
+    assert "summit" in set(tl["id"])  # BBB is one of its doers
+
+
+def test_a_joint_subject_is_tested_against_each(t):
+    r = research.say_do(t)
+    assert set(r.loc[r["position_id"] == "pundit_on_ab", "principal"]) == {"AAA", "BBB"}
+
+
+def test_cases_never_mix(t):
+    a = research.say_do(t, case="case-a")
+    assert set(a["case_id"]) == {"case-a"}
+    assert "b_shells" not in {e for ids in a["evidence_ids"] for e in ids}
+    b = row(research.say_do(t, case="case-b"), "b_denies", "BBB")
+    assert b.evidence_ids == ("b_shells",)  # summit (case-a, BBB a doer) stays out
+    with pytest.raises(ValueError, match="unknown case id 'case-c'"):
+        research.say_do(t, case="case-c")
+
+
+def test_status_follows_citations_and_a_third_party_denial_disputes(t):
+    status = t.events.set_index("event_id")["status"]
+    assert status["drones_2022"] == "reported"  # denied only by the accused's own leader
+    assert status["firm_parts"] == "disputed"  # denied by someone else
+    assert status["summit"] == "confirmed"
+    assert t.events.set_index("event_id").loc["summit", "n_citations"] == 2
+
+
 def test_weights_override_and_zero_weight_ignores_a_status(t):
-    r = row(research.say_do(t, weights={"reported": 0}), "never_armed")
+    r = row(research.say_do(t, weights={"reported": 0, "confirmed": 0}), "never_armed")
     assert r.n_deeds == 1 and r.verdict == "untested"  # only the rumour is left
     r = row(research.say_do(t, weights={"rumoured": 3.0}), "never_armed")
-    assert r.deed_stance == 2.0 and r.verdict == "contradicted"
+    assert r.deed_stance == pytest.approx((1.5 + 1 + 6) / (0.75 + 1 + 3))
 
 
 def test_bad_weights_are_rejected(t):
@@ -63,28 +136,19 @@ def test_bad_weights_are_rejected(t):
         research.say_do(t, weights={"reported": -1})
 
 
-def test_analyst_with_no_deeds_of_his_own_is_untested_with_reason(t):
-    r = row(research.say_do(t), "pundit_view")
+def test_a_subject_with_no_deeds_is_untested_with_reason(t):
+    r = row(research.say_do(t), "pundit_on_ab", "BBB")
     assert r.verdict == "untested" and r.n_deeds == 0 and "no deed" in r.reason
     assert math.isnan(r.deed_stance) and r.evidence_ids == ()
 
 
-def test_an_assessment_is_tested_against_the_deeds_of_the_actor_it_is_about(t):
-    r = row(research.say_do(t), "pundit_on_a")
-    assert r.principal == "AAA" and r.verdict == "consistent"
-    assert r.evidence_ids == ("drones_2022", "missiles")
-
-
-def test_filters_by_actor_principal_subject_issue_and_date(t):
-    by_a = {"never_armed", "not_since", "talks_yes", "pundit_on_a"}
+def test_filters_by_actor_chain_subject_issue_and_date(t):
+    by_a = {"never_armed", "not_since", "talks_yes", "pundit_view", "pundit_on_ab"}
     assert set(research.say_do(t, actors="AAA").position_id) == by_a
+    assert set(research.say_do(t, actors="lead_a").position_id) == {"never_armed", "not_since"}
     assert set(research.say_do(t, issues=["talks"]).position_id) == {"talks_yes"}
-    assert set(research.say_do(t, start="2024-09-02").position_id) == {"never_armed", "not_since"}
-    assert set(research.say_do(t, end="2024-09-01").position_id) == {
-        "talks_yes",
-        "pundit_view",
-        "pundit_on_a",
-    }
+    late = research.say_do(t, start="2024-09-02").position_id
+    assert set(late) == {"never_armed", "not_since", "b_denies"}
 
 
 def test_unknown_ids_name_the_closest(t):
@@ -98,84 +162,100 @@ def test_unknown_ids_name_the_closest(t):
 
 def test_evidence_lists_only_the_positions_asked_for(t):
     r = research.say_do(t, evidence=["never_armed"])
-    assert row(r, "never_armed").evidence_ids == ("drones_2022",)
+    assert row(r, "never_armed").evidence_ids == ("drones_2022", "summit")
     assert row(r, "talks_yes").evidence_ids is None
     pairs = research.evidence(t, ["never_armed"])
-    assert list(pairs.event_id) == ["drones_2022", "missiles"]
-    assert list(pairs.decisive) == [True, False]
+    assert list(pairs.event_id) == ["drones_2022", "summit", "missiles"]
+    assert list(pairs.decisive) == [True, True, False]
 
 
 def test_gap_summary_counts_tested_and_contradicted(t):
-    g = research.gap_summary(t).set_index(["actor_id", "issue_id"])
+    g = research.gap_summary(t).set_index(["speaker_id", "issue_id"])
     lead = g.loc[("lead_a", "arms")]
-    assert (lead.positions, lead.tested, lead.contradicted) == (2, 1, 1)
-    assert lead.contradicted_share == 1.0 and lead.mean_gap == -4.0
-    pundit = g.loc[("pundit", "arms")]  # one untested, one consistent
-    assert (pundit.positions, pundit.tested, pundit.contradicted_share) == (2, 1, 0.0)
-    nothing_counts = {s: 0 for s in ("confirmed", "reported", "rumoured")}
+    assert (lead.positions, lead.tested, lead.contradicted) == (2, 2, 2)
+    assert lead.contradicted_share == 1.0
+    pundit = g.loc[("pundit", "arms")]  # pundit_view and pundit_on_ab (twice), one untested
+    assert (pundit.positions, pundit.tested, pundit.contradicted_share) == (3, 2, 0.0)
+    nothing_counts = {s: 0 for s in ("confirmed", "reported", "rumoured", "disputed")}
     untested = research.gap_summary(t, weights=nothing_counts)
     assert untested["contradicted_share"].isna().all() and untested["mean_gap"].isna().all()
+
+
+def test_tables_from_frames_are_checked_like_files():
+    with pytest.raises(research.DataError) as e:
+        synthetic.tables(
+            actors=["AAA"],
+            issues=["arms"],
+            positions=[
+                {
+                    "position_id": "p",
+                    "speaker_id": "AAA",
+                    "issue_id": "arms",
+                    "stance": 3,
+                    "said": "2024",
+                    "window": "../..",
+                },
+                {
+                    "position_id": "p",
+                    "speaker_id": "BBB",
+                    "issue_id": "arms",
+                    "stance": 1,
+                    "said": "2024",
+                    "window": "../..",
+                },
+            ],  # fmt: skip
+        )
+    text = str(e.value)
+    assert "positions.csv (frame):2: stance: '3': must be between -2 and 2" in text
+    assert "positions.csv (frame):3: position_id: 'p': duplicate id" in text
+    assert "positions.csv (frame):3: speaker_id: 'BBB': unknown actor id" in text
 
 
 # --- alignment: worked by hand -----------------------------------------------------
 
 
 def _dyad() -> research.Tables:
-    """A and B on three issues. Words in 2023 (one shared issue) and 2024
+    """AAA and BBB on three issues. Words in 2023 (one shared issue) and 2024
     (two shared); deeds in 2024 only."""
-
-    def day(s):
-        return pd.Timestamp(s)
-
-    words = [  # (actor, issue, said, stance)
-        ("A", "x", "2023-03-01", 2),
-        ("B", "x", "2023-05-01", 1),
-        ("A", "y", "2023-06-01", -2),  # B says nothing on y in 2023
-        ("A", "x", "2024-02-01", 2),
-        ("B", "x", "2024-02-01", -2),
-        ("A", "z", "2024-03-01", 1),
-        ("B_pres", "z", "2024-04-01", 1),  # B's president speaks for B
-        ("B_pundit", "z", "2024-04-01", -2),  # an assessment is not B's words
+    words = [  # (speaker, issue, said, stance)
+        ("AAA", "x", "2023-03-01", 2),
+        ("BBB", "x", "2023-05-01", 1),
+        ("AAA", "y", "2023-06-01", -2),  # BBB says nothing on y in 2023
+        ("AAA", "x", "2024-02-01", 2),
+        ("BBB", "x", "2024-02-01", -2),
+        ("AAA", "z", "2024-03-01", 1),
+        ("b_pres", "z", "2024-04-01", 1),  # BBB's president speaks for BBB
+        ("b_pundit", "z", "2024-04-01", -2),  # an assessment is not BBB's words
     ]
-    positions = pd.DataFrame(
+    positions = [
         {
-            "position_id": [f"w{i}" for i in range(len(words))],
-            "actor_id": [w[0] for w in words],
-            "issue_id": [w[1] for w in words],
-            "said": [day(w[2]) for w in words],
-            "stance": [w[3] for w in words],
-            "kind": [
-                "analyst_assessment" if w[0] == "B_pundit" else "official_statement" for w in words
-            ],
+            "position_id": f"w{i}",
+            "speaker_id": w[0],
+            "subjects": "BBB" if w[0] == "b_pundit" else None,
+            "issue_id": w[1],
+            "said": w[2],
+            "stance": w[3],
+            "claim": "assessment" if w[0] == "b_pundit" else "own_conduct",
         }
-    )
-    deeds = [("A", "x", "2024-05-01", 2), ("B", "x", "2024-06-01", 2), ("B", "x", "2024-07-01", 0)]
-    events = pd.DataFrame(
-        {
-            "event_id": [f"d{i}" for i in range(len(deeds))],
-            "actor_id": [d[0] for d in deeds],
-            "issue_id": [d[1] for d in deeds],
-            "start": [day(d[2]) for d in deeds],
-            "end": [day(d[2]) for d in deeds],
-            "precision": "day",
-            "status": "confirmed",
-            "stance": [d[3] for d in deeds],
-        }
-    )
-    actors = pd.DataFrame(
-        {
-            "actor_id": ["A", "B", "B_pres", "B_pundit"],
-            "speaks_for": [None, None, "B", None],
-        }
-    )
-    issues = pd.DataFrame({"issue_id": ["x", "y", "z"]})
-    return research.Tables.from_frames(
-        actors=actors, issues=issues, positions=positions, events=events
+        for i, w in enumerate(words)
+    ]
+    deeds = [("AAA", "x", "2024-05-01", 2), ("BBB", "x", "2024-06-01", 2)]
+    deeds += [("BBB", "x", "2024-07-01", 0)]
+    events = [
+        {"event_id": f"d{i}", "doers": d[0], "when": d[2], "issues": {d[1]: d[3]}}
+        for i, d in enumerate(deeds)
+    ]
+    return synthetic.tables(
+        actors=["AAA", "BBB", "b_pres", "b_pundit"],
+        issues=["x", "y", "z"],
+        roles=[{"actor_id": "b_pres", "for_id": "BBB", "kind": "head_of_state"}],
+        positions=positions,
+        events=events,
     )
 
 
 def test_alignment_by_year_matches_hand_computation():
-    al = research.alignment(_dyad(), "A", "B", freq="Y").set_index(["period", "channel"])
+    al = research.alignment(_dyad(), "AAA", "BBB", freq="Y").set_index(["period", "channel"])
     # 2023 words: shared x only, |2 - 1| = 1 -> d = 1, d_max = 4: S = 1 - 2/4 = 0.5; agree (1 < 2)
     w23 = al.loc[("2023", "words")]
     assert w23.shared_issues == ("x",) and w23.s_score == 0.5 and w23.agreement == 1.0
@@ -189,43 +269,49 @@ def test_alignment_by_year_matches_hand_computation():
 
 
 def test_alignment_without_shared_issue_is_nan_with_reason_not_zero():
-    al = research.alignment(_dyad(), "A", "B_pundit", channel="words")
+    al = research.alignment(_dyad(), "AAA", "b_pundit", channel="words")
     (only,) = al.itertuples()
     assert only.n_shared == 0 and np.isnan(only.s_score) and np.isnan(only.agreement)
-    assert "no shared issue" in only.reason and "A has words on x, y, z" in only.reason
+    assert "no shared issue" in only.reason and "AAA has words on x, y, z" in only.reason
 
 
 def test_alignment_over_all_time_pools_every_statement():
-    al = research.alignment(_dyad(), "A", "B").set_index("channel")
+    al = research.alignment(_dyad(), "AAA", "BBB").set_index("channel")
     # words: A x mean(2,2)=2, B x mean(1,-2)=-0.5 -> 2.5; z 1 vs 1 -> 0; d=2.5, d_max=8
     assert al.loc["words", "s_score"] == pytest.approx(1 - 2 * 2.5 / 8)
     with pytest.raises(ValueError, match="channel"):
-        research.alignment(_dyad(), "A", "B", channel="acts")
+        research.alignment(_dyad(), "AAA", "BBB", channel="acts")
     with pytest.raises(ValueError, match="freq"):
-        research.alignment(_dyad(), "A", "B", freq="W")
+        research.alignment(_dyad(), "AAA", "BBB", freq="W")
 
 
 def test_divergence_sets_one_actors_words_against_the_others_deeds():
-    d = research.divergence(_dyad(), "A", "B").set_index("issue_id")
+    d = research.divergence(_dyad(), "AAA", "BBB").set_index("issue_id")
     # x: A words 2, A deeds 2; B words mean(1, -2) = -0.5, B deeds mean(2, 0) = 1
     # widest pair: A (words or deeds) 2 vs B words -0.5 -> 2.5, first found: A words vs B words
-    assert d.loc["x", "widest"] == 2.5 and d.loc["x", "between"] == "A words vs B words"
+    assert d.loc["x", "widest"] == 2.5 and d.loc["x", "between"] == "AAA words vs BBB words"
     assert d.loc["z", "widest"] == 0.0  # A words 1, B's president's words 1
     assert np.isnan(d.loc["y", "widest"])  # B has no stance on y at all
-    assert list(research.divergence(_dyad(), "A", "B", at_least=2)["issue_id"]) == ["x"]
+    assert list(research.divergence(_dyad(), "AAA", "BBB", at_least=2)["issue_id"]) == ["x"]
 
 
 # --- timeline -----------------------------------------------------------------------
 
 
-def test_timeline_is_tidy_and_dates_imprecise_rows_by_their_period(t):
+def test_timeline_is_tidy_and_keeps_dates_at_their_precision(t):
     tl = research.timeline(t)
-    assert len(tl) == len(t.positions) + len(t.events)
-    assert tl["date"].is_monotonic_increasing
-    by_id = tl.set_index("id")
+    n_deed_rows = len(t.event_issues)
+    assert len(tl) == len(t.positions) + n_deed_rows
+    by_id = tl.drop_duplicates("id").set_index("id")
     assert by_id.loc["pundit_view", "end"] == pd.Timestamp("2024-09-30")  # month precision
+    assert by_id.loc["pundit_view", "when"] == "2024-09"
     assert by_id.loc["talks_yes", "end"] == pd.Timestamp("2024-12-31")  # year precision
-    assert by_id.loc["missiles", "date"] == pd.Timestamp("2024-10-22")  # no start: its end
+    assert by_id.loc["b_denies", "precision"] == "week"
+    assert pd.isna(by_id.loc["missiles", "date"])  # no start: none is made up
     assert by_id.loc["ministry_meeting", "kind"] == "not consult"
-    assert by_id.loc["never_armed", "quote"] == "we never armed B"
-    assert set(research.timeline(t, actors="AAA").actor_id) == {"AAA", "lead_a", "min_a"}
+    assert by_id.loc["summit", "actor_id"] == "lead_a;BBB"
+    assert set(research.timeline(t, actors="AAA", case="case-a")["id"]) >= {
+        "never_armed",
+        "ministry_meeting",
+        "summit",
+    }

@@ -39,23 +39,27 @@ def test_same_data_gives_the_same_json(t):
     assert "uuid" not in a and "view_" not in a  # no counters or random names
 
 
-def test_timeline_tooltips_carry_quote_status_and_source(t):
+def test_timeline_tooltips_carry_quote_status_sources_and_written_date(t):
     spec = charts.timeline_chart(research.timeline(t)).to_dict()
     tooltip_fields = set()
     for layer in spec["spec"]["layer"]:
         for tip in layer.get("encoding", {}).get("tooltip", []):
             tooltip_fields.add(tip["field"])
-    assert {"quote", "status", "source_id", "label"} <= tooltip_fields
+    assert {"quote", "status", "sources", "label", "when"} <= tooltip_fields
     values = next(iter(spec["datasets"].values()))
     quotes = [v["quote"] for v in values if v["quote"]]
     assert quotes == ["we never armed B"]
     assert {v["date"] for v in values} >= {"2022-06-01", "2024-09-23"}  # ISO days, no zone
+    assert {v["when"] for v in values} >= {"2022-22", "2024-W39"}  # as the source dates it
+    summit = next(v for v in values if v["id"] == "summit")
+    assert summit["sources"] == "fixture, wire"
 
 
 def test_gap_heatmap_and_alignment_encode_what_they_claim(t):
     heat = charts.gap_heatmap(research.gap_summary(t)).to_dict()
-    assert {"actor_id", "issue_id", "mean_gap"} <= _fields(heat)
-    al = charts.alignment_chart(research.alignment(t, "AAA", "BBB", freq="Y")).to_dict()
+    assert {"speaker_id", "issue_id", "mean_gap"} <= _fields(heat)
+    al = research.alignment(t, "AAA", "pundit", channel="words", freq="Y")
+    al = charts.alignment_chart(al).to_dict()
     assert {"period", "s_score", "channel"} <= _fields(al)
     # a period with no shared issue is a null, not a 0
     rows = next(iter(al["datasets"].values()))
