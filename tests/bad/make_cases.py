@@ -2,11 +2,17 @@
 
 Run it after the base or the schema changes:  .venv/bin/python tests/bad/make_cases.py
 Each case is the base with one minimal change. The line numbers in expected.txt are
-read from the base, so adding rows to the base does not break them.
+read from the base, so adding rows to the base does not break them. The rule texts
+are written out here on purpose: the corpus states what the loader must say, it does
+not copy it from the loader.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -27,19 +33,41 @@ def header(name: str) -> list[str]:
     return lines(name)[0].rstrip("\n").split(",")
 
 
-def line_of(name: str, row_id: str) -> int:
-    """Physical line of the row whose first cell is row_id (the base has no quoted cells)."""
-    (n,) = [i for i, text in enumerate(lines(name), 1) if text.split(",", 1)[0] == row_id]
-    return n
+def _row(rows: list[str], name: str, key: str) -> int:
+    """Index of the row that starts with the cells in key ("summit" or "summit,arms")."""
+    found = [i for i, text in enumerate(rows) if text.startswith(key + ",")]
+    assert len(found) == 1, f"{name}: {len(found)} rows start with {key!r}"
+    return found[0]
 
 
-def sub(name: str, row_id: str, old: str, new: str, text: str | None = None) -> str:
-    """The base file with old replaced by new in the row whose first cell is row_id."""
+def line_of(name: str, key: str) -> int:
+    """Physical line of the row whose first cells are key (the base has no quoted cells)."""
+    return _row(lines(name), name, key) + 1
+
+
+def sub(name: str, key: str, old: str, new: str, text: str | None = None) -> str:
+    """The base file (or text) with old replaced by new in the row whose first cells are key."""
     rows = (base(name) if text is None else text).splitlines(keepends=True)
-    (i,) = [i for i, line in enumerate(rows) if line.split(",", 1)[0] == row_id]
-    assert rows[i].count(old) == 1, f"{name}: {old!r} occurs {rows[i].count(old)} times in {row_id}"
+    i = _row(rows, name, key)
+    assert rows[i].count(old) == 1, f"{name}: {old!r} occurs {rows[i].count(old)} times in {key}"
     rows[i] = rows[i].replace(old, new)
     return "".join(rows)
+
+
+def drop_row(name: str, key: str) -> str:
+    rows = lines(name)
+    del rows[_row(rows, name, key)]
+    return "".join(rows)
+
+
+def add_row(name: str, row: str) -> tuple[str, int]:
+    """The base file with row appended, and the line the new row is on."""
+    return base(name) + row + "\n", len(lines(name)) + 1
+
+
+def without_rows(name: str, keep: Callable[[list[str]], bool]) -> str:
+    rows = lines(name)
+    return rows[0] + "".join(r for r in rows[1:] if keep(r.rstrip("\n").split(",")))
 
 
 def map_rows(name: str, fn: Callable[[int, list[str]], list[str]]) -> str:
@@ -63,17 +91,34 @@ def swap_columns(name: str, a: str, b: str) -> str:
     return map_rows(name, swap)
 
 
-def dangling_actor_refs() -> list[str]:
-    """Every reference to an actor in the base, as the problem an empty actors.csv causes."""
-    from research.schema import TABLE_ORDER, schema
+def json_text(doc: object) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
+
+ACTOR_LIST = "every id in the list is an actor"
+
+
+def dangling_actor_refs(gone: set[str] | None = None) -> list[str]:
+    """Every reference in the base to an actor in gone (None: to any actor), as the
+    problems the loader reports once those actors are no longer in actors.csv."""
+    from research.schema import TABLE_ORDER, rules, schema
+
+    lists = [(r.table, r.params["column"]) for r in rules() if r.kind == "id_list"]
     out = []
     for t in (schema()[name] for name in TABLE_ORDER if name != "actors"):
         refs = [fk.column for fk in t.foreign_keys if fk.table == "actors"]
-        cols = header(t.path)
-        for n, text in enumerate(lines(t.path)[1:], 2):
-            cells = text.rstrip("\n").split(",")
-            out += [f"{t.path}:{n}: {c}: unknown actor id" for c in refs if cells[cols.index(c)]]
+        listed = [c for table, c in lists if table == t.name]
+        records = list(csv.reader(io.StringIO(base(t.path), newline="")))
+        cols = records[0]
+        for n, cells in enumerate(records[1:], 2):
+            for c in refs:
+                value = cells[cols.index(c)]
+                if value and (gone is None or value in gone):
+                    out.append(f"{t.path}:{n}: {c}: unknown actor id")
+            for c in listed:
+                for x in filter(None, cells[cols.index(c)].split(";")):
+                    if gone is None or x in gone:
+                        out.append(f"{t.path}:{n}: {c}: {ACTOR_LIST}: unknown actor id {x!r}")
     return out
 
 
@@ -81,21 +126,60 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {}
 
 
 def case(name: str, files: dict[str, str | bytes], *expected: str) -> None:
+    assert name not in CASES, name
     CASES[name] = (files, list(expected))
 
 
-P, E, A, I, S = "positions.csv", "events.csv", "actors.csv", "issues.csv", "sources.csv"  # noqa: E741
+C, S, A, R, I = "cases.csv", "sources.csv", "actors.csv", "roles.csv", "issues.csv"  # noqa: E741
+P, E, EI, CI = "positions.csv", "events.csv", "event_issues.csv", "citations.csv"
+DP, RJ = "datapackage.json", "rules.json"
 MULTILINE = ',"Denies ever arming B,\nin so many words.",'
+CSV_LIMIT = csv.field_size_limit()
+CONTROL = "no NUL or other control characters (tabs and line breaks inside quoted cells excepted)"
+DIFFERS = "differs from the declaration this version of research reads"
+RANGE = "a range must not end before it starts"
+CYCLE = "who acts for whom must not go round in a cycle"
+DATE = (
+    r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?|-2[1-4]|-W(0[1-9]|[1-4][0-9]|5[0-3]))?"
+)
 
 # --- accepted ----------------------------------------------------------------------
 case("utf8_bom", {P: b"\xef\xbb\xbf" + base(P).encode()})
 case("crlf_line_endings", {E: base(E).replace("\n", "\r\n").encode()})
 case("quoted_comma_and_newline", {P: sub(P, "never_armed", ",Denies ever arming B.,", MULTILINE)})
 case(
-    "quote_exactly_300_chars",
-    {P: sub(P, "never_armed", ",we never armed B,", "," + "q" * 300 + ",")},
+    "tab_in_quoted_cell",
+    {P: sub(P, "never_armed", ",Denies ever arming B.,", ',"Denies\tever arming B.",')},
 )
-case("header_only_positions", {P: lines(P)[0], "counts.txt": "positions 0\n"})
+case(
+    "quote_exactly_300_chars",
+    {CI: sub(CI, "never_armed_c1", ",we never armed B,", "," + "q" * 300 + ",")},
+)
+case(
+    "header_only_positions",
+    {
+        P: lines(P)[0],
+        CI: without_rows(CI, lambda cells: not cells[1]),
+        "counts.txt": "positions 0\ncitations 9\n",
+    },
+)
+case(
+    "header_only_events",
+    {
+        E: lines(E)[0],
+        EI: lines(EI)[0],
+        CI: without_rows(CI, lambda cells: not cells[2]),
+        "counts.txt": "events 0\nevent_issues 0\ncitations 6\n",
+    },
+)
+case(
+    "role_ends_in_its_start_month",  # the end 2024-08 runs to 31 August, after the start
+    {R: sub(R, "lead_a_president", ",2024-08-30,,", ",2024-08-30,2024-08,")},
+)
+case(
+    "condition_on_a_pledge",
+    {P: sub(P, "talks_yes", ",described,,2024,", ",described,if B stops,2024,")},
+)
 
 # --- reading files -------------------------------------------------------------------
 case(
@@ -108,6 +192,11 @@ case(
     f"{P}:{line_of(P, 'never_armed')}: summary: not valid UTF-8",
 )
 case("empty_file", {I: b""}, f"{I}:1: (file): file is empty")
+case(
+    "blank_first_line",
+    {S: "\n" + base(S)},
+    f"{S}:1: (file): the first line must be the header",
+)
 case("missing_file", {E + ".absent": b""}, f"{E}:0: (file): file is missing")
 case("header_only_actors", {A: lines(A)[0]}, *dangling_actor_refs())
 case(
@@ -115,12 +204,28 @@ case(
     {P: sub(P, "not_since", ",Denies arming B since", ',"Denies arming B since')},
     f"{P}:{line_of(P, 'not_since')}: (row): malformed CSV",
 )
+case(
+    "cell_longer_than_csv_limit",
+    {P: sub(P, "pundit_view", ",Thinks A arms B a little.,", "," + "x" * (CSV_LIMIT + 1) + ",")},
+    f"{P}:{line_of(P, 'pundit_view')}: summary: is {CSV_LIMIT + 1:,} characters long; "
+    f"the CSV reader's limit is {CSV_LIMIT:,} characters",
+)
+case(
+    "nul_in_cell",
+    {P: sub(P, "never_armed", "Denies ever arming B.", "Denies ever\x00 arming B.")},
+    f"{P}:{line_of(P, 'never_armed')}: summary: {CONTROL}: U+0000 at character 12",
+)
+case(
+    "control_character_in_cell",
+    {S: sub(S, "wire", "Synthetic wire copy", "Synthetic\x1b wire copy")},
+    f"{S}:{line_of(S, 'wire')}: title: {CONTROL}: U+001B at character 10",
+)
 
 # --- header --------------------------------------------------------------------------
 case(
     "missing_column",
-    {E: drop_column(E, "source_wording")},
-    f"{E}:1: source_wording: required column is missing",
+    {CI: drop_column(CI, "source_wording")},
+    f"{CI}:1: source_wording: required column is missing",
 )
 case(
     "extra_column",
@@ -141,22 +246,15 @@ case(
 # --- rows and cells ----------------------------------------------------------------------
 case(
     "row_too_few_fields",
-    {
-        P: sub(
-            P,
-            "pundit_view",
-            "Thinks A arms B a little.,,fixture,\n",
-            "Thinks A arms B a little.,,fixture\n",
-        )
-    },
-    f"{P}:{line_of(P, 'pundit_view')}: (row): has {len(header(P)) - 1} fields; "
-    f"the header has {len(header(P))}",
+    {R: sub(R, "min_a_organ", ",fixture,\n", ",fixture\n")},  # no row refers to min_a_organ
+    f"{R}:{line_of(R, 'min_a_organ')}: (row): has {len(header(R)) - 1} fields; "
+    f"the header has {len(header(R))}",
 )
 case(
     "row_too_many_fields",
-    {E: sub(E, "missiles", "missiles to B.,fixture,\n", "missiles to B.,fixture,,extra\n")},
-    f"{E}:{line_of(E, 'missiles')}: (row): has {len(header(E)) + 1} fields; "
-    f"the header has {len(header(E))}",
+    {CI: sub(CI, "summit_c2", ",met,,\n", ",met,,,\n")},  # no row refers to a citation
+    f"{CI}:{line_of(CI, 'summit_c2')}: (row): has {len(header(CI)) + 1} fields; "
+    f"the header has {len(header(CI))}",
 )
 case(
     "blank_required_value",
@@ -165,46 +263,53 @@ case(
 )
 case(
     "whitespace_around_value",
-    {P: sub(P, "not_since", "not_since,lead_a,", "not_since,lead_a ,")},
-    f"{P}:{line_of(P, 'not_since')}: actor_id: has leading or trailing spaces",
-)
-case(
-    "impossible_date",
-    {P: sub(P, "pundit_view", "2024-09-01,month", "2024-13-01,month")},
-    f"{P}:{line_of(P, 'pundit_view')}: said: not a real date",
-)
-case(
-    "date_wrong_format",
-    {P: sub(P, "never_armed", "arms,2024-09-23,day,2022-02-24", "arms,23/09/2024,day,2022-02-24")},
-    f"{P}:{line_of(P, 'never_armed')}: said: must be a date written YYYY-MM-DD",
+    {P: sub(P, "never_armed", "never_armed,case-a,lead_a,", "never_armed,case-a,lead_a ,")},
+    f"{P}:{line_of(P, 'never_armed')}: speaker_id: has leading or trailing spaces",
 )
 case(
     "stance_out_of_range",
-    {P: sub(P, "never_armed", ",never,-2,", ",never,3,")},
+    {P: sub(P, "never_armed", ",arms,-2,", ",arms,3,")},
     f"{P}:{line_of(P, 'never_armed')}: stance: must be between -2 and 2",
 )
 case(
     "stance_not_integer",
-    {E: sub(E, "drones_2022", ",false,2,reported,", ",false,1.5,reported,")},
-    f"{E}:{line_of(E, 'drones_2022')}: stance: must be a whole number",
+    {EI: sub(EI, "drones_2022,arms", ",arms,2,", ",arms,1.5,")},
+    f"{EI}:{line_of(EI, 'drones_2022,arms')}: stance: must be a whole number",
 )
 case(
     "stance_fullwidth_digit",
-    {P: sub(P, "never_armed", ",never,-2,", ",never,-\uff12,")},
+    {P: sub(P, "never_armed", ",arms,-2,", ",arms,-\uff12,")},
     f"{P}:{line_of(P, 'never_armed')}: stance: must be a whole number",
 )
 case(
     "status_not_in_enum",
-    {E: sub(E, "missiles", ",rumoured,", ",probable,")},
-    f"{E}:{line_of(E, 'missiles')}: status: "
+    {CI: sub(CI, "missiles_c1", ",rumoured,", ",probable,")},
+    f"{CI}:{line_of(CI, 'missiles_c1')}: status: "
     "must be one of: confirmed, reported, alleged, rumoured, disputed",
 )
 case(
-    "kind_not_in_enum",
+    "actor_kind_not_in_enum",
     {A: sub(A, "BBB", "BBB,State B,state,", "BBB,State B,State,")},
-    f"{A}:{line_of(A, 'BBB')}: kind: must be one of: state, person, "
-    "government_body, armed_group, alliance, bloc, organisation, media, analyst "
-    "(did you mean 'state'?)",
+    f"{A}:{line_of(A, 'BBB')}: kind: must be one of: state, person, government_body, firm, "
+    "armed_group, alliance, bloc, organisation, media, analyst (did you mean 'state'?)",
+)
+case(
+    "claim_not_in_enum",
+    {P: sub(P, "never_armed", ",denial,", ",denies,")},
+    f"{P}:{line_of(P, 'never_armed')}: claim: must be one of: denial, own_conduct, pledge, "
+    "assessment, prediction, request, evidence (did you mean 'denial'",
+)
+case(
+    "role_kind_not_in_enum",
+    {R: sub(R, "lead_a_president", ",head_of_state,", ",president,")},
+    f"{R}:{line_of(R, 'lead_a_president')}: kind: must be one of: head_of_state, "
+    "head_of_government, minister, spokesperson, diplomat, official, state_organ, "
+    "state_owned_firm, backed_armed_group, private_firm",
+)
+case(
+    "occurrence_not_in_enum",
+    {E: sub(E, "drones_2022", ",once,", ",twice,")},
+    f"{E}:{line_of(E, 'drones_2022')}: occurrence: must be one of: once, throughout",
 )
 case(
     "boolean_not_true_false",
@@ -218,37 +323,75 @@ case(
 )
 case(
     "quote_too_long",
-    {P: sub(P, "never_armed", ",we never armed B,", "," + "q" * 301 + ",")},
-    f"{P}:{line_of(P, 'never_armed')}: quote: longer than 300 characters",
+    {CI: sub(CI, "never_armed_c1", ",we never armed B,", "," + "q" * 301 + ",")},
+    f"{CI}:{line_of(CI, 'never_armed_c1')}: quote: longer than 300 characters",
+)
+
+# --- dates ---------------------------------------------------------------------------------
+case(
+    "date_wrong_format",
+    {P: sub(P, "never_armed", ",2024-09-23,2022", ",23/09/2024,2022")},
+    f"{P}:{line_of(P, 'never_armed')}: said: must match the pattern ({DATE})(/({DATE}))?",
+)
+case(
+    "impossible_day",
+    {P: sub(P, "b_denies", ",2024-W39,", ",2023-02-29,")},
+    f"{P}:{line_of(P, 'b_denies')}: said: not a real date (day is out of range for month)",
+)
+case(
+    "impossible_month",
+    {R: sub(R, "firm_a_private", ",2020,", ",2024-13,")},
+    f"{R}:{line_of(R, 'firm_a_private')}: start: must match the pattern {DATE}",
+)
+case(
+    "impossible_week_54",
+    {E: sub(E, "ministry_meeting", ",2024-10-11,", ",2024-W54,")},
+    f"{E}:{line_of(E, 'ministry_meeting')}: when: must match the pattern",
+)
+case(
+    "impossible_week_53",  # 2024 has 52 ISO weeks: the pattern allows W53, the calendar not
+    {E: sub(E, "ministry_meeting", ",2024-10-11,", ",2024-W53,")},
+    f"{E}:{line_of(E, 'ministry_meeting')}: when: not a real date (2024 has no ISO week 53)",
+)
+case(
+    "impossible_season",
+    {P: sub(P, "talks_yes", ",2024-09-30/..,", ",2024-25/..,")},
+    f"{P}:{line_of(P, 'talks_yes')}: window: must match the pattern",
 )
 
 # --- keys ------------------------------------------------------------------------------
 case(
     "duplicate_primary_id",
-    {P: sub(P, "not_since", "not_since,lead_a,", "never_armed,lead_a,")},
-    f"{P}:{line_of(P, 'not_since')}: position_id: "
-    f"duplicate id; first used on line {line_of(P, 'never_armed')}",
+    {CI: sub(CI, "summit_c2", "summit_c2,", "summit_c1,")},
+    f"{CI}:{line_of(CI, 'summit_c2')}: citation_id: "
+    f"duplicate id; first used on line {line_of(CI, 'summit_c1')}",
 )
 case(
-    "position_id_breaks_pattern",
-    {P: sub(P, "pundit_view", "pundit_view,", "Pundit-View,")},
-    f"{P}:{line_of(P, 'pundit_view')}: position_id: must match the pattern [a-z][a-z0-9_]*",
+    "duplicate_composite_key",
+    {EI: sub(EI, "summit,arms", "summit,arms,", "summit,talks,")},
+    f"{EI}:{line_of(EI, 'summit,arms')}: (row): duplicate key (event_id, issue_id); "
+    f"first used on line {line_of(EI, 'summit,talks')}",
+)
+case(
+    "citation_id_breaks_pattern",
+    {CI: sub(CI, "summit_c2", "summit_c2,", "Summit-C2,")},
+    f"{CI}:{line_of(CI, 'summit_c2')}: citation_id: must match the pattern [a-z][a-z0-9_]*",
 )
 case(
     "actor_id_breaks_pattern",
     {A: sub(A, "BBB", "BBB,State B,", "Iran,State B,")},
     f"{A}:{line_of(A, 'BBB')}: actor_id: must match the pattern [A-Z]{{3}}|[a-z][a-z0-9_]*",
-    *[ref for ref in dangling_actor_refs() if ": target_id: " in ref],  # BBB is only a target
+    *dangling_actor_refs({"BBB"}),
 )
 case(
     "unknown_actor_near_miss",
-    {P: sub(P, "never_armed", "never_armed,lead_a,", "never_armed,lead_b,")},
-    f"{P}:{line_of(P, 'never_armed')}: actor_id: unknown actor id (did you mean 'lead_a'?)",
+    {P: sub(P, "never_armed", "never_armed,case-a,lead_a,", "never_armed,case-a,lead_b,")},
+    f"{P}:{line_of(P, 'never_armed')}: speaker_id: unknown actor id (did you mean 'lead_a'?)",
 )
 case(
     "unknown_issue_id",
-    {E: sub(E, "drones_2022", ",BBB,arms,2022", ",BBB,weapons,2022")},
-    f"{E}:{line_of(E, 'drones_2022')}: issue_id: unknown issue id",
+    {EI: sub(EI, "drones_2022,arms", "drones_2022,arms,", "drones_2022,weapons,")},
+    f"{EI}:{line_of(EI, 'drones_2022,arms')}: issue_id: unknown issue id",
 )
 case(
     "unknown_source_id",
@@ -256,49 +399,200 @@ case(
     f"{I}:{line_of(I, 'talks')}: source_id: unknown source id",
 )
 case(
-    "speaks_for_cycle",
-    {A: sub(A, "AAA", "AAA,State A,state,,", "AAA,State A,state,lead_a,")},
-    f"{A}:{line_of(A, 'AAA')}: speaks_for: speaks-for chain is a cycle: AAA -> lead_a -> AAA",
+    "unknown_case_id",
+    {E: sub(E, "b_shells", "b_shells,case-b,", "b_shells,case-c,")},
+    f"{E}:{line_of(E, 'b_shells')}: case_id: unknown case id (did you mean",
 )
 case(
-    "speaks_for_self",
-    {A: sub(A, "pundit", "pundit,A pundit,analyst,,", "pundit,A pundit,analyst,pundit,")},
-    f"{A}:{line_of(A, 'pundit')}: speaks_for: speaks-for chain is a cycle: pundit -> pundit",
+    "unknown_role_id",
+    {P: sub(P, "not_since", ",lead_a_president,", ",lead_a_presdent,")},
+    f"{P}:{line_of(P, 'not_since')}: window_from_role: "
+    "unknown role id (did you mean 'lead_a_president'?)",
+)
+case(
+    "unknown_event_id",  # summit keeps its other citation
+    {CI: sub(CI, "summit_c2", ",summit,", ",sumit,")},
+    f"{CI}:{line_of(CI, 'summit_c2')}: event_id: unknown event id (did you mean 'summit'?)",
+)
+case(
+    "unknown_position_id",  # pundit_view has one citation, so it is left uncited too
+    {CI: sub(CI, "pundit_view_c1", ",pundit_view,", ",pundit_veiw,")},
+    f"{CI}:{line_of(CI, 'pundit_view_c1')}: position_id: "
+    "unknown position id (did you mean 'pundit_view'",
+    f"{P}:{line_of(P, 'pundit_view')}: position_id: "
+    "every position is cited by at least one source in citations",
 )
 
-# --- rules across cells ----------------------------------------------------------------------
+# --- rules.json: across cells, rows and tables ------------------------------------------------
 case(
-    "event_start_after_end",
-    {E: sub(E, "ministry_meeting", ",2024-10-11,2024-10-11,day,", ",2024-10-12,2024-10-11,day,")},
-    f"{E}:{line_of(E, 'ministry_meeting')}: end: is before start 2024-10-12",
+    "citation_cites_both",
+    {CI: sub(CI, "never_armed_c1", ",never_armed,,", ",never_armed,drones_2022,")},
+    f"{CI}:{line_of(CI, 'never_armed_c1')}: (row): "
+    "cites exactly one row: fill position_id or event_id, not both",
 )
 case(
-    "empty_start_not_range",
-    {E: sub(E, "drones_2022", ",2022-06-01,2022-08-31,season,", ",,2022-08-31,season,")},
-    f"{E}:{line_of(E, 'drones_2022')}: start: may be empty only when precision is 'range'",
-)
-MONTH_RULE = "a month-precision date must run from the first to the last day of one month"
-case(
-    "month_precision_not_whole_month",
-    {E: sub(E, "ministry_meeting", ",2024-10-11,2024-10-11,day,", ",2024-10-11,2024-10-11,month,")},
-    f"{E}:{line_of(E, 'ministry_meeting')}: precision: {MONTH_RULE}",
+    "citation_cites_neither",  # summit keeps its other citation
+    {CI: sub(CI, "summit_c2", ",,summit,", ",,,")},
+    f"{CI}:{line_of(CI, 'summit_c2')}: (row): "
+    "cites exactly one row: fill position_id or event_id, not both",
 )
 case(
-    "month_precision_spans_two_years",
-    {E: sub(E, "ministry_meeting", ",2024-10-11,2024-10-11,day,", ",2024-10-01,2025-10-31,month,")},
-    f"{E}:{line_of(E, 'ministry_meeting')}: precision: {MONTH_RULE}",
+    "position_not_cited",
+    {CI: drop_row(CI, "pundit_view_c1")},
+    f"{P}:{line_of(P, 'pundit_view')}: position_id: "
+    "every position is cited by at least one source in citations",
 )
 case(
-    "window_start_after_window_end",
-    {P: sub(P, "not_since", ",2024-08-30,2024-09-23,", ",2024-09-30,2024-09-23,")},
-    f"{P}:{line_of(P, 'not_since')}: window_end: is before window_start 2024-09-30",
+    "event_not_cited",
+    {CI: drop_row(CI, "missiles_c1")},
+    f"{E}:{line_of(E, 'missiles')}: event_id: "
+    "every deed is cited by at least one source in citations",
 )
 case(
-    "said_not_first_of_month",
-    {P: sub(P, "pundit_view", "2024-09-01,month", "2024-09-02,month")},
-    f"{P}:{line_of(P, 'pundit_view')}: said: "
-    "with precision 'month' must be the first day of that month",
+    "event_bears_on_no_issue",
+    {EI: drop_row(EI, "ministry_meeting,talks")},
+    f"{E}:{line_of(E, 'ministry_meeting')}: event_id: "
+    "every deed bears on at least one issue in event_issues",
 )
+case(
+    "unknown_subject",
+    {P: sub(P, "pundit_on_ab", ",AAA;BBB,", ",AAA;BBC,")},
+    f"{P}:{line_of(P, 'pundit_on_ab')}: subjects: "
+    f"{ACTOR_LIST}: unknown actor id 'BBC' (did you mean 'BBB'?)",
+)
+case(
+    "unknown_doer",
+    {E: sub(E, "summit", ",lead_a;BBB,", ",lead_b;BBB,")},
+    f"{E}:{line_of(E, 'summit')}: doers: "
+    f"{ACTOR_LIST}: unknown actor id 'lead_b' (did you mean 'lead_a'?)",
+)
+case(
+    "unknown_target",
+    {E: sub(E, "drones_2022", ",AAA,BBB,", ",AAA,XYZ,")},
+    f"{E}:{line_of(E, 'drones_2022')}: targets: {ACTOR_LIST}: unknown actor id 'XYZ'",
+)
+case(
+    "actor_listed_twice",
+    {E: sub(E, "summit", ",lead_a;BBB,", ",lead_a;BBB;lead_a,")},
+    f"{E}:{line_of(E, 'summit')}: doers: 'lead_a' is listed twice",
+)
+case(
+    "said_ends_before_start",
+    {P: sub(P, "pundit_on_ab", ",2024-07-30/2024-10-22,", ",2024-10-22/2024-07-30,")},
+    f"{P}:{line_of(P, 'pundit_on_ab')}: said: {RANGE}",
+)
+case(
+    "window_ends_before_start",
+    {P: sub(P, "never_armed", ",2022-02-24/2024-09-23,", ",2024-09-23/2022-02-24,")},
+    f"{P}:{line_of(P, 'never_armed')}: window: a window must not end before it starts",
+)
+case(
+    "when_ends_before_start",
+    {E: sub(E, "firm_parts", ",2024-09-01/2024-10-15,", ",2024-10-15/2024-09-01,")},
+    f"{E}:{line_of(E, 'firm_parts')}: when: {RANGE}",
+)
+case(
+    "role_ends_before_start",
+    {R: sub(R, "lead_a_president", ",2024-08-30,,", ",2024-08-30,2023,")},
+    f"{R}:{line_of(R, 'lead_a_president')}: end: a role must not end before it starts",
+)
+case(
+    "window_from_another_actors_role",
+    {P: sub(P, "not_since", ",lead_a_president,", ",firm_a_private,")},
+    f"{P}:{line_of(P, 'not_since')}: window_from_role: "
+    "the role that opens a window must be a role of the speaker (lead_a); "
+    "it is a role of firm_a",
+)
+case(
+    "window_from_role_without_start",
+    {R: sub(R, "lead_a_president", ",2024-08-30,,", ",,,")},
+    f"{P}:{line_of(P, 'not_since')}: window_from_role: "
+    "the role that opens a window must have a start",
+)
+case(
+    "window_from_role_window_not_open",
+    {P: sub(P, "not_since", ",../2024-09-23,", ",2024-08-30/2024-09-23,")},
+    f"{P}:{line_of(P, 'not_since')}: window: "
+    "when window_from_role opens the window, the window must start with '..'",
+)
+case(
+    "condition_on_a_denial",
+    {P: sub(P, "never_armed", ",own_words,,2024-09-23,", ",own_words,if asked,2024-09-23,")},
+    f"{P}:{line_of(P, 'never_armed')}: claim: only a prediction or a pledge has a condition",
+)
+ROLES_CYCLE, _ = add_row(R, "aaa_for_lead,AAA,lead_a,official,,,,fixture,")
+case(
+    "roles_cycle",  # reported once, at the first line of a link in it
+    {R: ROLES_CYCLE},
+    f"{R}:{line_of(R, 'lead_a_president')}: for_id: {CYCLE}: AAA -> lead_a -> AAA",
+)
+ROLES_SELF, SELF_LINE = add_row(R, "pundit_self,pundit,pundit,official,,,,fixture,")
+case("roles_self_loop", {R: ROLES_SELF}, f"{R}:{SELF_LINE}: for_id: {CYCLE}: pundit -> pundit")
+
+# --- the descriptor and the rules -------------------------------------------------------------
+PACKAGE = json.loads(base(DP))
+RULES = json.loads(base(RJ))
+
+
+def truncated_package() -> tuple[str, int]:
+    """The descriptor cut after a `"key": "value",` line past its middle, and the line
+    the JSON reader stops on (the one after the cut)."""
+    rows = lines(DP)
+    n = next(
+        i
+        for i in range(len(rows) // 2, len(rows))
+        if re.fullmatch(r'\s*"\w+": "[^"]*",\n', rows[i])
+    )
+    return "".join(rows[: n + 1]), n + 2
+
+
+TRUNCATED, TRUNCATED_AT = truncated_package()
+case(
+    "datapackage_truncated",
+    {DP: TRUNCATED},
+    f"{DP}:{TRUNCATED_AT}: (char 1): not valid JSON: Expecting property name",
+)
+V1 = {k: v for k, v in PACKAGE.items() if k != "version"}  # version 1 had no version field
+V1["resources"] = [
+    r
+    for r in PACKAGE["resources"]
+    if r["name"] in {"sources", "actors", "issues", "positions", "events"}
+]
+case(
+    "datapackage_version_1",
+    {DP: json_text(V1)},
+    f"{DP}:1: version: declares data model version 1; this package reads 2.0.0: "
+    "run `research migrate` on the directory",
+)
+LOOSER = json.loads(base(DP))
+(STANCE,) = (
+    f
+    for r in LOOSER["resources"]
+    if r["name"] == "positions"
+    for f in r["schema"]["fields"]
+    if f["name"] == "stance"
+)
+STANCE["constraints"]["maximum"] = 3
+case(
+    "datapackage_differs",
+    {DP: json_text(LOOSER)},
+    f"{DP}:1: resources[positions].schema.fields[stance].constraints.maximum: {DIFFERS}",
+)
+NO_CITATIONS = {
+    **PACKAGE,
+    "resources": [r for r in PACKAGE["resources"] if r["name"] != "citations"],
+}
+case(
+    "datapackage_not_usable",
+    {DP: json_text(NO_CITATIONS)},
+    f"{DP}:1: (file): not a usable descriptor:",
+)
+case("datapackage_missing", {DP + ".absent": b""}, f"{DP}:0: (file): file is missing")
+REWORDED = json.loads(base(RJ))
+(ACYCLIC,) = [i for i, r in enumerate(REWORDED["rules"]) if r["id"] == "roles-acyclic"]
+REWORDED["rules"][ACYCLIC]["text"] = "cycles are fine"
+case("rules_json_differs", {RJ: json_text(REWORDED)}, f"{RJ}:1: rules[{ACYCLIC}].text: {DIFFERS}")
+case("rules_json_missing", {RJ + ".absent": b""}, f"{RJ}:0: (file): file is missing")
 
 # --- line numbers and many problems at once ----------------------------------------------------
 case(
@@ -307,8 +601,8 @@ case(
         P: sub(
             P,
             "pundit_view",
-            "2024-09-01,month,,,,1,",
-            "2024-09-01,month,,,,5,",
+            ",arms,1,",
+            ",arms,5,",
             sub(P, "never_armed", ",Denies ever arming B.,", MULTILINE),
         )
     },
@@ -318,21 +612,22 @@ case(
     "many_problems_in_many_files",
     {
         S: sub(S, "fixture", "2024-10,,dataset", "2024-10,,blog"),
-        A: sub(A, "pundit", "pundit,A pundit,analyst,,", "pundit,A pundit,analyst,pundit,"),
-        P: sub(P, "never_armed", ",never,-2,", ",never,3,"),
-        E: sub(
-            E,
-            "ministry_meeting",
-            ",consult,true,",
-            ",consult,yes,",
-            sub(E, "missiles", ",rumoured,", ",probable,"),
+        R: ROLES_SELF,
+        P: sub(P, "never_armed", ",arms,-2,", ",arms,3,"),
+        E: sub(E, "missiles", ",once,", ",twice,"),
+        CI: sub(
+            CI,
+            "ministry_meeting_c1",
+            ",confirmed,false,",
+            ",probable,yes,",
         ),
     },
     f"{S}:{line_of(S, 'fixture')}: kind: must be one of: news_report",
-    f"{A}:{line_of(A, 'pundit')}: speaks_for: speaks-for chain is a cycle: pundit -> pundit",
+    f"{R}:{SELF_LINE}: for_id: {CYCLE}: pundit -> pundit",
     f"{P}:{line_of(P, 'never_armed')}: stance: must be between -2 and 2",
-    f"{E}:{line_of(E, 'missiles')}: status: must be one of:",
-    f"{E}:{line_of(E, 'ministry_meeting')}: negated: must be one of: true, false",
+    f"{E}:{line_of(E, 'missiles')}: occurrence: must be one of: once, throughout",
+    f"{CI}:{line_of(CI, 'ministry_meeting_c1')}: status: must be one of: confirmed",
+    f"{CI}:{line_of(CI, 'ministry_meeting_c1')}: denies: must be one of: true, false",
 )
 
 
