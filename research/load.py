@@ -331,6 +331,7 @@ class _Parsed:
     name: str  # as problems name it: the file, or the frame
     lines: list[int]
     columns: dict[str, list[object]]
+    raw: dict[str, list[str]]  # the cells as written, to tell empty from invalid
 
 
 def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> _Parsed:
@@ -338,6 +339,7 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
     index = [raw.header.index(c) for c in table.columns]
     lines: list[int] = []
     columns: dict[str, list[object]] = {c: [] for c in table.columns}
+    raw_cells: dict[str, list[str]] = {c: [] for c in table.columns}
     seen: dict[str, dict[object, int]] = {f.name: {} for f in table.fields if f.unique}
     keys: dict[tuple, int] = {}
     composite = len(table.primary_key) > 1
@@ -363,6 +365,7 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
                         )
                     )
             columns[f.name].append(typed)
+            raw_cells[f.name].append(value)
         if composite:
             key = tuple(cells[table.columns.index(c)] for c in table.primary_key)
             first = keys.setdefault(key, line)
@@ -377,7 +380,7 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
                         f"first used on line {first}",
                     )
                 )
-    return _Parsed(table, name, lines, columns)
+    return _Parsed(table, name, lines, columns, raw_cells)
 
 
 # --- checking across rows and tables ---------------------------------------------
@@ -440,6 +443,17 @@ def _rule_id_list(r, p: _Parsed, parsed, problems) -> None:
                 problems.append(Problem(p.name, line, col, value, rule))
 
 
+def _rule_real_date(r, p: _Parsed, parsed, problems) -> None:
+    col = r.params["column"]
+    for line, value in zip(p.lines, p.columns[col], strict=True):
+        if value is None:
+            continue
+        try:
+            dates.parse_part(str(value))
+        except ValueError as e:
+            problems.append(Problem(p.name, line, col, value, f"{r.text} ({e})"))
+
+
 def _rule_range_order(r, p: _Parsed, parsed, problems) -> None:
     col = r.params["column"]
     for line, value in zip(p.lines, p.columns[col], strict=True):
@@ -484,7 +498,13 @@ def _rule_same_actor(r, p: _Parsed, parsed, problems) -> None:
     col, actor = r.params["column"], r.params["actor"]
     for i, line in enumerate(p.lines):
         value = p.columns[col][i]
-        if value is not None and value in owner_of and owner_of[value] != p.columns[actor][i]:
+        speaker = p.columns[actor][i]
+        if (
+            value is not None
+            and speaker is not None
+            and value in owner_of
+            and (owner_of[value] != speaker)
+        ):
             rule = f"{r.text} ({p.columns[actor][i]}); it is a role of {owner_of[value]}"
             problems.append(Problem(p.name, line, col, value, rule))
 
@@ -494,10 +514,11 @@ def _rule_reference_has(r, p: _Parsed, parsed, problems) -> None:
     if ref is None:
         return
     spec = r.params["reference"]
-    has = dict(zip(ref.columns[spec["column"]], ref.columns[spec["requires"]], strict=True))
+    # Only a cell left empty: an invalid one is reported where it stands.
+    has = dict(zip(ref.columns[spec["column"]], ref.raw[spec["requires"]], strict=True))
     col = r.params["column"]
     for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is not None and value in has and has[value] is None:
+        if value is not None and value in has and has[value] == "":
             problems.append(Problem(p.name, line, col, value, r.text))
 
 
@@ -522,7 +543,7 @@ def _rule_requires_value(r, p: _Parsed, parsed, problems) -> None:
 
 
 def _rule_acyclic(r, p: _Parsed, parsed, problems) -> None:
-    """Report each cycle once, at the first line of a link in it."""
+    """Report each cycle once, at its link on the earliest line."""
     a, b = r.params["columns"]
     up: dict[object, list[tuple[object, int]]] = {}
     for line, x, y in zip(p.lines, p.columns[a], p.columns[b], strict=True):
@@ -530,21 +551,22 @@ def _rule_acyclic(r, p: _Parsed, parsed, problems) -> None:
             up.setdefault(x, []).append((y, line))
     reported: set[frozenset] = set()
 
-    def walk(node, path, lines):
-        for nxt, line in up.get(node, []):
+    def walk(path: list, links: list[tuple[object, int]]) -> None:
+        for nxt, line in up.get(path[-1], []):
             if nxt in path:
                 k = path.index(nxt)
-                cycle, at = path[k:], lines[k:] + [line]
-                key = frozenset(cycle)
+                cycle = [*links[k:], (nxt, line)]
+                key = frozenset(path[k:])
                 if key not in reported:
                     reported.add(key)
-                    chain = " -> ".join(str(c) for c in [*cycle, nxt])
-                    problems.append(Problem(p.name, min(at), b, nxt, f"{r.text}: {chain}"))
+                    value, first = min(cycle, key=lambda link: link[1])
+                    chain = " -> ".join(str(c) for c in [*path[k:], nxt])
+                    problems.append(Problem(p.name, first, b, value, f"{r.text}: {chain}"))
             elif len(path) < 64:
-                walk(nxt, [*path, nxt], [*lines, line])
+                walk([*path, nxt], [*links, (nxt, line)])
 
     for start in sorted(up, key=str):
-        walk(start, [start], [])
+        walk([start], [])
 
 
 _RULES: dict[str, Callable] = {
@@ -552,6 +574,7 @@ _RULES: dict[str, Callable] = {
     "cited": _rule_cited,
     "id_list": _rule_id_list,
     "range_order": _rule_range_order,
+    "real_date": _rule_real_date,
     "columns_order": _rule_columns_order,
     "same_actor": _rule_same_actor,
     "reference_has": _rule_reference_has,
@@ -630,7 +653,7 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
     if isinstance(a, list) and isinstance(b, list):
         for i, (x, y) in enumerate(zip(a, b, strict=False)):
             if x != y:
-                name = x.get("name") if isinstance(x, dict) else None
+                name = (x.get("name") or x.get("id")) if isinstance(x, dict) else None
                 return _first_difference(x, y, f"{path}[{name or i}]")
         if len(a) != len(b):
             return f"{path}[{min(len(a), len(b))}]"
@@ -679,8 +702,6 @@ def _check_all(
         parsed[table.name] = _check_table(table, raw, name, problems)
     _check_references(parsed, problems)
     _check_rules(parsed, problems)
-    if set(parsed) != set(TABLE_ORDER) and not problems:  # pragma: no cover - defensive
-        problems.append(Problem("(data)", 0, FILE, "", "tables could not be read"))
     return parsed, problems
 
 

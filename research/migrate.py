@@ -74,6 +74,14 @@ def migrate(src: str | Path, dest: str | Path, case: str = "main") -> list[str]:
     if missing:
         raise FileNotFoundError(f"{src}: not a version-1 directory (missing {', '.join(missing)})")
     v1 = {t: _read(src / f"{t}.csv") for t in V1_TABLES}
+    marks = {"actors": "speaks_for", "positions": "said_precision", "events": "actor_id"}
+    for table, column in marks.items():
+        with (src / f"{table}.csv").open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), [])
+        if column not in header:
+            raise FileNotFoundError(
+                f"{src}: not a version-1 directory ({table}.csv has no {column} column)"
+            )
     notes: list[str] = []
     out: dict[str, list[dict[str, str]]] = {t: [] for t in TABLE_ORDER}
     first_source = v1["sources"][0]["source_id"] if v1["sources"] else ""

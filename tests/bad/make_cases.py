@@ -317,6 +317,11 @@ case(
     f"{E}:{line_of(E, 'ministry_meeting')}: negated: must be one of: true, false",
 )
 case(
+    "published_not_a_real_date",
+    {S: sub(S, "fixture", ",2024-10,,dataset", ",2023-02-30,,dataset")},
+    f"{S}:{line_of(S, 'fixture')}: published: must be a real date",
+)
+case(
     "url_not_http",
     {S: sub(S, "fixture", "2024-10,,dataset", "2024-10,ftp://example.org/fixture.csv,dataset")},
     f"{S}:{line_of(S, 'fixture')}: url: must be an http(s) URL",
@@ -591,7 +596,11 @@ case("datapackage_missing", {DP + ".absent": b""}, f"{DP}:0: (file): file is mis
 REWORDED = json.loads(base(RJ))
 (ACYCLIC,) = [i for i, r in enumerate(REWORDED["rules"]) if r["id"] == "roles-acyclic"]
 REWORDED["rules"][ACYCLIC]["text"] = "cycles are fine"
-case("rules_json_differs", {RJ: json_text(REWORDED)}, f"{RJ}:1: rules[{ACYCLIC}].text: {DIFFERS}")
+case(
+    "rules_json_differs",
+    {RJ: json_text(REWORDED)},
+    f"{RJ}:1: rules[{REWORDED['rules'][ACYCLIC]['id']}].text: {DIFFERS}",
+)
 case("rules_json_missing", {RJ + ".absent": b""}, f"{RJ}:0: (file): file is missing")
 
 # --- line numbers and many problems at once ----------------------------------------------------
