@@ -15,14 +15,19 @@ Measures, in one run, all as wall time of subprocesses run from the venv's ``bin
     build's environment, ``research.execute.KERNEL_ENV``, so charts are rendered the same
     way), then ``jupyter nbconvert --to html --no-input OUT``. ``ratio`` is
     ``cold_seconds / sequential_papermill_seconds`` (target: at most 0.8 on 2 cores).
+``noop_tmp_seconds``
+    right after the cold build, ``research build --out TMP`` again into the same directory:
+    nothing changed, so it must report every report unchanged (target: at most 2 s). This
+    never writes to ``reports/``.
 ``noop_seconds``
-    ``make reports`` twice in a row in the repository; the second is timed and must report
-    every report unchanged, or make must find nothing to do (target: at most 2 s).
-    ``make reports`` builds into ``reports/``, so when those are out of date the first run
-    builds them. When the environment stamp ``.venv/.synced`` is out of date, make runs with
-    ``-o .venv/.synced`` so that the benchmark never re-syncs or installs anything
-    (``make_args`` in the JSON says so). ``noop_build_seconds``: then one direct no-change
-    ``research build`` (no make), for comparison.
+    (skipped with ``--skip-make``) ``make reports`` twice in a row in the repository; the
+    second is timed and must report every report unchanged, or make must find nothing to do
+    (target: at most 2 s). ``make reports`` builds into ``reports/``, so when those are out
+    of date the first run builds them (rewriting tracked files there). When the environment
+    stamp ``.venv/.synced`` is out of date, make runs with ``-o .venv/.synced`` so that the
+    benchmark never re-syncs or installs anything (``make_args`` in the JSON says so).
+    ``noop_build_seconds``: then one direct no-change ``research build`` (no make), for
+    comparison.
 
 Human-readable lines come first; the LAST line is one JSON object. The exit status is 1
 when a check fails (a build or notebook fails, or the second ``make reports`` rebuilds
@@ -145,6 +150,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"      {name:<14} {state:<9} {secs:6.1f} s in its worker")
         if not checks["cold_build_ok"]:
             print(tail(output))
+        # the same build again into the same temporary directory: nothing changed, so every
+        # report must be skipped (this never touches reports/, unlike (c))
+        noop_tmp, output, rc = run([str(BIN / "research"), "build", "--out", str(cold_out)])
+        noop_tmp_states = summary_states(output)
+        checks["noop_tmp_skipped_all"] = (
+            rc == 0
+            and set(noop_tmp_states) == set(reports)
+            and all(s == "unchanged" for s, _ in noop_tmp_states.values())
+        )
+        print(
+            f"    no-change research build into the same directory: {noop_tmp:.2f} s "
+            f"({'every report unchanged' if checks['noop_tmp_skipped_all'] else 'NOT all skipped'})"
+        )
+        if not checks["noop_tmp_skipped_all"]:
+            print(tail(output))
 
         # (b) plain papermill, then nbconvert, one report after another
         env = {**os.environ, **KERNEL_ENV}
@@ -223,10 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"ratio": ratio is not None and ratio <= RATIO_TARGET}
     if noop is not None:
         targets["noop"] = noop <= NOOP_TARGET
+    targets["noop_tmp"] = noop_tmp <= NOOP_TARGET
     load_after = os.getloadavg()
-    for key, target in (("ratio", RATIO_TARGET), ("noop", NOOP_TARGET)):
+    for key, target in (("ratio", RATIO_TARGET), ("noop", NOOP_TARGET), ("noop_tmp", NOOP_TARGET)):
         if key in targets:
-            value = ratio if key == "ratio" else noop
+            value = {"ratio": ratio, "noop": noop, "noop_tmp": noop_tmp}[key]
             verdict = "met" if targets[key] else "MISSED"
             print(f"target {key}: {value:.2f} <= {target}: {verdict}")
     failed = [k for k, ok in checks.items() if not ok]
@@ -237,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "sequential_papermill_seconds": round(sequential, 2),
         "ratio": round(ratio, 3) if ratio is not None else None,
         "noop_seconds": round(noop, 3) if noop is not None else None,
+        "noop_tmp_seconds": round(noop_tmp, 3),
         "make_reports_first_seconds": round(first, 2) if first is not None else None,
         "noop_build_seconds": round(noop_build, 3) if noop_build is not None else None,
         "jobs": args.jobs,

@@ -1,90 +1,113 @@
-"""Benchmark the pair-free say–do engine against a plain-Python reference and DuckDB.
+"""Benchmark the pair-free say–do engine (data model v2) against a plain-Python reference
+and DuckDB, and time the validation that building the tables costs.
 
 Usage::
 
     python benchmarks/bench_say_do.py --positions 100000 --events 1000000 [--seed 0]
-        [--reference-limit 10000] [--reference-budget 60] [--no-duckdb] [--no-rss]
+        [--cases 3] [--reference-limit 10000] [--reference-budget 60] [--no-duckdb] [--no-rss]
 
-The script generates seeded synthetic tables with numpy, runs
-``research.say_do(tables, evidence=False)`` on them, checks it against
+The script generates seeded synthetic version-2 tables with numpy (nine frames:
+cases, sources, actors, roles, issues, positions, events, event_issues,
+citations), builds them with ``research.Tables.from_frames`` (which writes every
+cell out as text and runs every check ``research validate`` runs, then derives
+dates and statuses: timed on its own as ``from_frames_seconds``), runs
+``research.say_do(tables, evidence=False)`` on them (``seconds``), checks it
+against
 
 * ``research.reference.say_do_reference`` (plain loops) when there are at most
   ``--reference-limit`` positions and the reference, timed on a short prefix of
   the positions and extrapolated, would finish within ``--reference-budget``
   seconds (the prefix itself is always checked when it runs), and
-* one hand-written DuckDB SQL query (an interval-overlap LEFT JOIN on integer
-  keys, grouped by position) computing the same counts and verdicts,
+* one hand-written DuckDB SQL query computing the same rows and verdict
+  columns: principals resolved through the roles table by a recursive CTE,
+  then an interval-overlap LEFT JOIN on (case, principal, issue), grouped by
+  (position, principal),
 
 and times all three. Human-readable lines come first; the LAST line printed is
 one JSON object (see ``main`` for its keys). The exit status is 1 when any check
 fails.
 
-Synthetic shape (``--actors`` 2,000 and ``--issues`` 50 by default)
---------------------------------------------------------------------
-Actors
-    10% states (ids ``AAA``, ``AAB``, ...), 30% government bodies speaking for a
-    state, 35% people speaking for a body (60%) or a state, 5% spokespeople
-    speaking for a person (chains up to three links: spokesperson -> minister ->
-    ministry -> state), and 20% armed groups, organisations, media, analysts,
-    alliances and blocs, a fifth of them factions speaking for another of these.
-    About 30% of all actors are principals (the end of their chain).
-Issues
-    ``--issues`` ids; each draw picks an issue with Zipf-like weights
-    (1 / (rank + 2) ** 0.8).
-Events (deeds)
-    Actor activity is skewed: weights 1 / (rank + 3) ** 1.05 over a random
-    ranking with ten states at the top, so a few actors (and their principals)
-    hold a large share of the deeds. Days fall over ten years, 2015-2024, with a
-    density growing linearly in time (more recent deeds are reported more).
-    Precision: day 62%, month 14% (the calendar month), season 5%
-    (meteorological Dec-Feb, Mar-May, ...), year 7% (the calendar year), range
-    12% (spans log-uniform from 2 weeks to 3 years around the day; a quarter of
-    them have an empty start). Status: confirmed 30%, reported 35%, alleged 20%,
-    rumoured 7%, disputed 8%. Stance: a base stance per (principal, issue),
-    uniform on -2..2, plus noise (0 with 70%, +-1 with 12% each, +-2 with 3%
-    each), clipped to -2..2. Also: action (uniform over the 16 PLOVER types),
-    negated (10%), target_id (30% filled), claimed_by, source_id; ids
-    ``e00000000``.
+Synthetic shape (``--actors`` 2,000, ``--issues`` 50, ``--cases`` 3 by default)
+-----------------------------------------------------------------------------
+Actors and roles
+    10% states (ids ``AAA``, ``AAB``, ...), 30% government bodies, each an organ
+    of a state (a role of kind ``state_organ``), 35% people acting for a body
+    (60%) or a state, 5% spokespeople acting for a person (chains up to three
+    links: spokesperson -> minister -> ministry -> state), and 20% armed groups,
+    organisations, media, analysts, alliances and blocs, a fifth of them
+    factions acting for another of these. Every link but an organ's is a role of
+    kind ``official``; no role has dates (timeless), so every row's principals
+    are the ends of its actors' chains. About 30% of actors are principals.
+Cases and issues
+    ``--cases`` cases; every position and deed falls in one, uniformly, and a
+    position meets only deeds of its own case. ``--issues`` issues; each draw
+    picks an issue with Zipf-like weights (1 / (rank + 2) ** 0.8).
+Events (deeds) and event_issues
+    Doer activity is skewed: weights 1 / (rank + 3) ** 1.05 over a random
+    ranking with ten states at the top. 10% of deeds have a second doer (drawn
+    the same way; ``doers`` ``a;b``) and, independently, 10% bear on a second
+    issue (two ``event_issues`` rows with their own stances). Days fall over ten
+    years, 2015-2024, with a density growing linearly in time. ``when`` is
+    written at precision day 60% (``2024-09-23``), ISO week 3% (``2024-W39``),
+    month 13% (``2024-09``), season 5% (``2024-23``, EDTF numbering,
+    meteorological seasons), year 7% (``2024``) or range 12% (``A/B`` between
+    two days, spans log-uniform from 2 weeks to 3 years around the day; a
+    quarter of them open at the start, ``../B``). Stance on each issue: a base
+    per (principal of the first doer, issue), uniform on -2..2, plus noise (0
+    with 70%, +-1 with 12% each, +-2 with 3% each), clipped. Also: occurrence
+    (``throughout`` 10%), action (uniform over the 16 PLOVER types), negated
+    (10%), one target (30%). Ids ``e00000000``.
 Positions (words)
     Speakers are drawn with weight (actor's deed weight) ** 0.7, tripled for
-    people, so speakers share principals with the busy doers. Said on a day
-    uniform over 2015 to mid-2025 (precision day 85%, month 10%, season 2%,
-    year 3%). Window: looking back [said - L, said] 55%, a promise [said,
-    said + L] 20%, around [said - L/2, said + L/2] 10%, open start ("never")
-    [-, said] 7%, open end [said, -] 6%, open both ways 2%; L log-uniform from
-    1 day to 5 years. Stance: the (principal, issue) base plus a per-(principal,
-    issue) "hypocrisy" offset (0 with 60%, +-1 with 10%, +-2 with 10% each) plus
-    the deed noise, clipped, where the principal is that of the tested actor.
-    Kind: official statement 70%, analyst assessment 20%, prediction 10%; an
-    assessment is said by an analyst or outlet and, 70% of the time, is about
-    a busy doer (``subject_id``, drawn with the deed weights), whose principal's
-    deeds then test it; ids ``p0000000``.
+    people. ``said`` is a day uniform over 2015 to mid-2025, written at
+    precision day 85%, month 10%, season 2%, year 3%. ``window`` is written
+    ``START/END`` in days: looking back [said - L, said] 55%, a promise [said,
+    said + L] 20%, around [said - L/2, said + L/2] 10%, open start
+    (``../said``) 7%, open end (``said/..``) 6%, open both ways (``../..``) 2%;
+    L log-uniform from 1 day to 5 years. Claim: own_conduct 35%, denial 15%,
+    pledge 10%, request 10%, assessment 20%, prediction 10%; an assessment is
+    said by an analyst or outlet and, 70% of the time, is about a busy doer
+    (``subjects``, drawn with the deed weights), 15% of those about two. Stance:
+    the (principal, issue) base plus a per-(principal, issue) "hypocrisy" offset
+    (0 with 60%, +-1 and +-2 with 10% each) plus the deed noise, clipped, for
+    the principal of the first tested actor (subject, else speaker). Ids
+    ``p0000000``.
+Citations and sources
+    One citation per position and per deed, at the row's status (deeds:
+    confirmed 30%, reported 35%, alleged 20%, rumoured 7%, disputed 8%), from
+    one of (positions + events) / 20 sources, never a denial; so each row's
+    derived status is its citation's. Ids ``cp0000000`` and ``ce00000000``.
 
-Id columns are handed to ``Tables.from_frames`` as pandas categoricals built
-from integer codes (actor, issue, source ids, enumerations) or as object arrays
-of strings built from a fixed-width numpy unicode array (position and event
-ids, which are unique); no Python list of 10M strings is formed.
+Every column handed to ``from_frames`` holds text (or integers and booleans),
+as a curator's CSV would; the DuckDB baseline instead gets the generator's own
+integer codes (actors, cases, issues, days since 1970, open bounds as
+sentinels), lists already exploded to one row per doer, subject and issue, so
+it does no string or date parsing. That favours DuckDB; ``say_do`` parses
+nothing either (``from_frames`` did it), but starts from the ``;``-lists.
 
 Peak memory
 -----------
 Unless ``--no-rss`` is given, a child process (this script with
-``--child-rss``) generates the same tables, collects garbage, hands freed heap
-back to the system (``malloc_trim``), records its resident set
-(``rss_before_mb``: the tables and the interpreter), resets the kernel's
-high-water mark (``/proc/self/clear_refs``) and runs ``say_do`` once.
-``peak_rss_mb`` is the high-water mark during ``say_do`` (tables included);
-``say_do_rss_increase_mb`` is ``peak_rss_mb - rss_before_mb``, the memory the
-engine itself needs on top of its input; ``child_process_peak_rss_mb`` is the
-whole child's ``ru_maxrss`` (generation included). Where the high-water mark
-cannot be reset, ``peak_rss_mb`` is the whole child's peak and ``hwm_reset`` is
-false.
+``--child-rss``) generates the same frames, records its resident set, resets
+the kernel's high-water mark (``/proc/self/clear_refs``) and runs
+``from_frames`` (``from_frames_peak_rss_mb``); then it drops the frames,
+collects garbage, hands freed heap back to the system (``malloc_trim``),
+records its resident set again (``rss_before_mb``: the tables and the
+interpreter), resets the mark and runs ``say_do`` once. ``peak_rss_mb`` is the
+high-water mark during ``say_do`` (tables included); ``say_do_rss_increase_mb``
+is ``peak_rss_mb - rss_before_mb``, the memory the engine itself needs on top
+of its input; ``child_process_peak_rss_mb`` is the whole child's ``ru_maxrss``.
+Where the high-water mark cannot be reset, the peaks are the whole child's and
+``hwm_reset`` is false.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gc
+import hashlib
 import json
 import math
 import os
@@ -99,13 +122,16 @@ import numpy as np
 import pandas as pd
 
 import research
+from research.derive import STATUS_ORDER
 from research.saydo import DEFAULT_WEIGHTS
 
 DAY0 = np.datetime64("2015-01-01", "D")
 SPAN = int((np.datetime64("2025-01-01", "D") - DAY0).astype(np.int64))  # ten years of deeds
 SAID_SPAN = SPAN + 182  # words run half a year past the last deed
-PRECISIONS = ("day", "month", "season", "year", "range")
-PRECISION_P = (0.62, 0.14, 0.05, 0.07, 0.12)
+PRECISIONS = ("day", "week", "month", "season", "year", "range")
+PRECISION_P = (0.60, 0.03, 0.13, 0.05, 0.07, 0.12)
+SAID_PRECISIONS = (0, 2, 3, 4)  # day, month, season, year
+SAID_PRECISION_P = (0.85, 0.10, 0.02, 0.03)
 STATUS_P = {
     "confirmed": 0.30,
     "reported": 0.35,
@@ -113,10 +139,8 @@ STATUS_P = {
     "rumoured": 0.07,
     "disputed": 0.08,
 }
-SAID_PRECISIONS = ("day", "month", "season", "year")
-SAID_PRECISION_P = (0.85, 0.10, 0.02, 0.03)
-POSITION_KINDS = ("official_statement", "analyst_assessment", "prediction")
-POSITION_KIND_P = (0.70, 0.20, 0.10)
+CLAIMS = ("own_conduct", "denial", "pledge", "request", "assessment", "prediction")
+CLAIM_P = (0.35, 0.15, 0.10, 0.10, 0.20, 0.10)
 ACTIONS = (
     "agree", "consult", "support", "concede", "cooperate", "aid", "retreat", "request",
     "accuse", "reject", "threaten", "protest", "sanction", "mobilize", "coerce", "assault",
@@ -124,8 +148,12 @@ ACTIONS = (
 NOISE = np.array([-2, -1, 0, 1, 2])
 NOISE_P = (0.03, 0.12, 0.70, 0.12, 0.03)
 HYPOCRISY_P = (0.10, 0.10, 0.60, 0.10, 0.10)
+TWO_DOERS = 0.10  # share of deeds with a second doer
+TWO_ISSUES = 0.10  # share of deeds that bear on a second issue
+TWO_SUBJECTS = 0.15  # share of assessments about someone that are about two
 OPEN_LO = -(2**62)  # open window/event bounds in the DuckDB query
 OPEN_HI = 2**62
+EPOCH_OFFSET = int(DAY0.astype(np.int64))  # DAY0 in days since 1970
 
 
 # --- synthetic tables ------------------------------------------------------------------
@@ -160,19 +188,77 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.n
     return np.exp(rng.uniform(math.log(lo), math.log(hi), n)).astype(np.int64)
 
 
-@dataclass
-class Synthetic:
-    """The tables plus the integer columns the DuckDB baseline is built from."""
+def _second(rng: np.random.Generator, first: np.ndarray, share: float, draw) -> np.ndarray:
+    """A second, different value for a ``share`` of rows (-1 elsewhere)."""
+    out = np.full(len(first), -1, dtype=np.int64)
+    rows = np.flatnonzero(rng.random(len(first)) < share)
+    other = draw(len(rows))
+    keep = other != first[rows]
+    out[rows[keep]] = other[keep]
+    return out
 
-    tables: research.Tables
-    pos: dict[str, np.ndarray]
-    ev: dict[str, np.ndarray]
-    generate_seconds: float
-    from_frames_seconds: float
+
+def _join(a: np.ndarray, b: np.ndarray, sep: str = ";") -> np.ndarray:
+    """Element-wise ``a + sep + b`` for arrays of text."""
+    return np.strings.add(np.strings.add(a.astype(str), sep), b.astype(str))
 
 
-def _actors(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Actors with speaks-for chains; returns the frame, kinds and principal codes."""
+def _day_text(days: np.ndarray) -> np.ndarray:
+    """Days since DAY0 as ``YYYY-MM-DD``."""
+    return (DAY0 + days).astype("datetime64[D]").astype(str)
+
+
+def _written(days: np.ndarray, precision: np.ndarray, rng_lo=None, rng_hi=None, open_lo=None):
+    """Write each day at its precision (codes into PRECISIONS).
+
+    Returns the text (object array) and the first and last day it can mean, as
+    days since DAY0; a range runs over [rng_lo, rng_hi] (``../B`` where open_lo).
+    """
+    n = len(days)
+    text = np.empty(n, dtype=object)
+    first = np.empty(n, dtype=np.int64)
+    last = np.empty(n, dtype=np.int64)
+    for code, name in enumerate(PRECISIONS):
+        rows = np.flatnonzero(precision == code)
+        if not rows.size:
+            continue
+        d = DAY0 + days[rows]
+        if name == "day":
+            lo, hi, t = d, d, _day_text(days[rows])
+        elif name == "week":  # ISO week: Monday to Sunday, the year of its Thursday
+            dn = d.astype(np.int64)
+            monday = dn - (dn + 3) % 7  # 1970-01-01 was a Thursday
+            thursday = (monday + 3).astype("datetime64[D]")
+            year = thursday.astype("datetime64[Y]")
+            week = (thursday - year.astype("datetime64[D]")).astype(np.int64) // 7 + 1
+            lo, hi = monday.astype("datetime64[D]"), (monday + 6).astype("datetime64[D]")
+            t = _join(year.astype(str), np.strings.zfill(week.astype(str), 2), "-W")
+        elif name == "month":
+            month = d.astype("datetime64[M]")
+            lo, hi, t = month, (month + 1).astype("datetime64[D]") - 1, month.astype(str)
+        elif name == "season":  # Dec-Feb is winter of December's year (EDTF 24)
+            month = d.astype("datetime64[M]")
+            first_month = month - (month.astype(np.int64) % 12 - 2) % 3
+            number = 21 + (first_month.astype(np.int64) % 12 - 2) // 3
+            lo, hi = first_month, (first_month + 3).astype("datetime64[D]") - 1
+            t = _join(first_month.astype("datetime64[Y]").astype(str), number.astype(str), "-")
+        elif name == "year":
+            year = d.astype("datetime64[Y]")
+            lo, hi, t = year, (year + 1).astype("datetime64[D]") - 1, year.astype(str)
+        else:
+            a, b = rng_lo[rows], rng_hi[rows]
+            lo, hi = DAY0 + a, DAY0 + b
+            t = _join(_day_text(a), _day_text(b), "/")
+            opened = open_lo[rows]
+            t[opened] = np.strings.add("../", _day_text(b[opened]))
+        text[rows] = t.astype(object)
+        first[rows] = (np.asarray(lo, dtype="datetime64[D]") - DAY0).astype(np.int64)
+        last[rows] = (np.asarray(hi, dtype="datetime64[D]") - DAY0).astype(np.int64)
+    return text, first, last
+
+
+def _actors(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Actor ids, kinds and the parent each acts for (-1: none)."""
     n_states = max(1, n // 10)
     n_bodies = int(n * 0.30)
     n_people = int(n * 0.35)
@@ -205,232 +291,430 @@ def _actors(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray,
     other_kinds = np.array(["armed_group", "organisation", "media", "analyst", "alliance", "bloc"])
     ids[o0:] = [f"group{i:04d}" for i in range(n_other)]
     kind[o0:] = other_kinds[rng.integers(0, len(other_kinds), n_other)]
-    for i in range(1, n_other):  # factions speak for an earlier group
+    for i in range(1, n_other):  # factions act for an earlier group
         if rng.random() < 0.2:
             parent[o0 + i] = o0 + rng.integers(0, i)
-    principal = np.arange(n)
+    return ids, kind, parent
+
+
+def _principals(parent: np.ndarray) -> np.ndarray:
+    principal = np.arange(len(parent))
     while True:
         up = parent[principal]
         has = up >= 0
         if not has.any():
-            break
+            return principal
         principal = np.where(has, up, principal)
-    speaks_for = np.where(parent >= 0, ids[np.maximum(parent, 0)], None)
-    frame = pd.DataFrame(
-        {
-            "actor_id": ids,
-            "name": np.array([f"Actor {a}" for a in ids], dtype=object),
-            "kind": kind,
-            "speaks_for": speaks_for,
-        }
-    )
-    return frame, kind, principal
 
 
-def generate(
-    n_positions: int, n_events: int, seed: int = 0, n_actors: int = 2000, n_issues: int = 50
+@dataclass
+class Synthetic:
+    """The frames for ``from_frames``, the integer tables for DuckDB, and labels."""
+
+    frames: dict[str, pd.DataFrame]
+    duck: dict[str, pd.DataFrame]
+    position_ids: np.ndarray  # position id by DuckDB ``pid``
+    actor_by_rank: np.ndarray  # actor id by DuckDB actor code (the ids' sort order)
+    generate_seconds: float
+
+
+def build(
+    n_positions: int,
+    n_events: int,
+    seed: int = 0,
+    n_actors: int = 2000,
+    n_issues: int = 50,
+    n_cases: int = 3,
 ) -> Synthetic:
-    """Seeded synthetic tables of the shape the module docstring describes."""
+    """Seeded synthetic v2 frames of the shape the module docstring describes."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    actors, kind, principal = _actors(rng, n_actors)
-    actor_ids = pd.Index(actors["actor_id"])
-    issue_ids = pd.Index([f"issue{i:02d}" for i in range(n_issues)])
+    ids, kind, parent = _actors(rng, n_actors)
+    principal = _principals(parent)
+    rank = np.empty(n_actors, dtype=np.int64)
+    rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(n_actors)
+    issue_ids = np.array([f"issue{i:02d}" for i in range(n_issues)], dtype=object)
+    case_ids = np.array([f"case{i}" for i in range(n_cases)], dtype=object)
+    n_sources = max(1, (n_events + n_positions) // 20)
+    source_ids = _ids("src", n_sources, 7)
 
     # Activity: a random ranking with ten states on top; Zipf-like weights.
     states = np.flatnonzero(kind == "state")
     top = rng.choice(states, size=min(10, len(states)), replace=False)
     rest = rng.permutation(np.setdiff1d(np.arange(n_actors), top))
-    rank = np.empty(n_actors, dtype=np.int64)
-    rank[np.concatenate([top, rest])] = np.arange(n_actors)
-    ev_weight = 1.0 / (rank + 3.0) ** 1.05
+    order = np.empty(n_actors, dtype=np.int64)
+    order[np.concatenate([top, rest])] = np.arange(n_actors)
+    ev_weight = 1.0 / (order + 3.0) ** 1.05
     pos_weight = ev_weight**0.7 * np.where(kind == "person", 3.0, 1.0)
     issue_weight = 1.0 / (rng.permutation(n_issues) + 2.0) ** 0.8
     base = rng.integers(-2, 3, size=(n_actors, n_issues), dtype=np.int64)
     hypocrisy = NOISE[_draw(rng, HYPOCRISY_P, n_actors * n_issues)].reshape(n_actors, n_issues)
-    n_sources = max(1, (n_events + n_positions) // 20)
-    source_ids = pd.Index(np.array([f"src{i:07d}" for i in range(n_sources)], dtype=object))
-
-    # --- events ---
-    m = n_events
-    e_actor = _draw(rng, ev_weight, m).astype(np.int32)
-    e_issue = _draw(rng, issue_weight, m).astype(np.int16)
-    day = (SPAN * np.sqrt(rng.random(m))).astype(np.int64)  # density grows over time
-    prec = _draw(rng, PRECISION_P, m).astype(np.int8)
-    d = DAY0 + day
-    month = d.astype("datetime64[M]")
-    moy = month.astype(np.int64) % 12
-    season = month - (moy - 2) % 3
-    year = d.astype("datetime64[Y]")
-    span = _log_uniform(rng, 14, 3 * 365, m)
-    range_start = d - span // 2
-    starts = [d, month.astype("datetime64[D]"), season.astype("datetime64[D]"),
-              year.astype("datetime64[D]"), range_start]  # fmt: skip
-    ends = [d, (month + 1).astype("datetime64[D]") - 1, (season + 3).astype("datetime64[D]") - 1,
-            (year + 1).astype("datetime64[D]") - 1, range_start + span]  # fmt: skip
-    start = np.choose(prec, starts)
-    end = np.choose(prec, ends)
-    del d, month, moy, season, year, span, range_start, starts, ends
-    open_start = (prec == 4) & (rng.random(m) < 0.25)
-    start[open_start] = np.datetime64("NaT")
-    status_codes = _draw(rng, list(STATUS_P.values()), m).astype(np.int8)
-    e_principal = principal[e_actor]
-    noise = NOISE[_draw(rng, NOISE_P, m)]
-    e_stance = np.clip(base[e_principal, e_issue] + noise, -2, 2).astype(np.int8)
-    target = np.where(rng.random(m) < 0.3, rng.integers(0, n_actors, m), -1)
     analysts = np.flatnonzero(np.isin(kind, ["analyst", "media"]))
-    claimed = e_actor
+
+    def doers_draw(k: int) -> np.ndarray:
+        return _draw(rng, ev_weight, k)
+
+    def issues_draw(k: int) -> np.ndarray:
+        return _draw(rng, issue_weight, k)
+
+    # --- events and event_issues ---
+    m = n_events
+    e_case = rng.integers(0, n_cases, m)
+    doer1 = doers_draw(m)
+    doer2 = _second(rng, doer1, TWO_DOERS, doers_draw)
+    issue1 = issues_draw(m)
+    issue2 = _second(rng, issue1, TWO_ISSUES, issues_draw)
+    day = (SPAN * np.sqrt(rng.random(m))).astype(np.int64)  # density grows over time
+    prec = _draw(rng, PRECISION_P, m)
+    span = _log_uniform(rng, 14, 3 * 365, m)
+    range_lo = day - span // 2
+    open_start = (prec == PRECISIONS.index("range")) & (rng.random(m) < 0.25)
+    when, ev_first, ev_last = _written(day, prec, range_lo, range_lo + span, open_start)
+    del span, range_lo
+    status = _draw(rng, list(STATUS_P.values()), m)
+    two = np.flatnonzero(doer2 >= 0)
+    doers = ids[doer1]
+    doers[two] = _join(ids[doer1[two]], ids[doer2[two]]).astype(object)
+    targets = np.where(rng.random(m) < 0.3, ids[rng.integers(0, n_actors, m)], None)
+    claimed = doer1.copy()
     if len(analysts):  # 30% of deeds are claimed by an analyst or outlet
-        claimed = np.where(
-            rng.random(m) < 0.7, e_actor, analysts[rng.integers(0, len(analysts), m)]
-        )
+        other = rng.random(m) >= 0.7
+        claimed[other] = analysts[rng.integers(0, len(analysts), int(other.sum()))]
+    event_ids = _ids("e", m, 8)
     events = pd.DataFrame(
         {
-            "event_id": _ids("e", m, 8),
-            "actor_id": pd.Categorical.from_codes(e_actor, categories=actor_ids),
-            "target_id": pd.Categorical.from_codes(target, categories=actor_ids),
-            "issue_id": pd.Categorical.from_codes(e_issue, categories=issue_ids),
-            "start": start.astype("datetime64[s]"),
-            "end": end.astype("datetime64[s]"),
-            "precision": pd.Categorical.from_codes(prec, categories=list(PRECISIONS)),
+            "event_id": event_ids,
+            "case_id": pd.Categorical.from_codes(e_case, categories=case_ids),
+            "doers": doers,
+            "targets": targets,
+            "when": when,
+            "occurrence": np.where(rng.random(m) < 0.1, "throughout", "once").astype(object),
             "action": pd.Categorical.from_codes(
-                rng.integers(0, len(ACTIONS), m, dtype=np.int8), categories=list(ACTIONS)
+                rng.integers(0, len(ACTIONS), m), categories=list(ACTIONS)
             ),
             "negated": rng.random(m) < 0.1,
-            "stance": e_stance,
-            "status": pd.Categorical.from_codes(status_codes, categories=list(STATUS_P)),
-            "claimed_by": pd.Categorical.from_codes(claimed, categories=actor_ids),
-            "source_id": pd.Categorical.from_codes(
-                rng.integers(0, n_sources, m), categories=source_ids
-            ),
+            "summary": "synthetic deed",
         }
     )
-    del target, claimed, noise
+    del doers, targets, when
+    # One event_issues row per (deed, issue), grouped by deed.
+    ei_event = np.concatenate([np.arange(m), np.flatnonzero(issue2 >= 0)])
+    ei_issue = np.concatenate([issue1, issue2[issue2 >= 0]])
+    ei_order = np.argsort(ei_event, kind="stable")
+    ei_event, ei_issue = ei_event[ei_order], ei_issue[ei_order]
+    ei_noise = NOISE[_draw(rng, NOISE_P, len(ei_event))]
+    ei_stance = np.clip(base[principal[doer1[ei_event]], ei_issue] + ei_noise, -2, 2)
+    event_issues = pd.DataFrame(
+        {
+            "event_id": event_ids[ei_event],
+            "issue_id": pd.Categorical.from_codes(ei_issue, categories=issue_ids),
+            "stance": ei_stance.astype(np.int8),
+        }
+    )
 
     # --- positions ---
     n = n_positions
-    p_actor = _draw(rng, pos_weight, n).astype(np.int32)
-    p_kind = _draw(rng, POSITION_KIND_P, n)
-    # Analysts' assessments: said by an analyst or outlet, mostly about a busy doer.
-    assess = np.flatnonzero(p_kind == 1)
-    p_subject = np.full(n, -1, dtype=np.int64)
-    if len(analysts) and len(assess):
-        p_actor[assess] = analysts[rng.integers(0, len(analysts), len(assess))]
+    p_case = rng.integers(0, n_cases, n)
+    speaker = _draw(rng, pos_weight, n)
+    claim = _draw(rng, CLAIM_P, n)
+    assess = np.flatnonzero(claim == CLAIMS.index("assessment"))
+    subject1 = np.full(n, -1, dtype=np.int64)
+    if len(analysts) and len(assess):  # said by an analyst or outlet, mostly about a doer
+        speaker[assess] = analysts[rng.integers(0, len(analysts), len(assess))]
         about = assess[rng.random(len(assess)) < 0.7]
-        p_subject[about] = _draw(rng, ev_weight, len(about))
-    p_tested = np.where(p_subject >= 0, p_subject, p_actor)
-    p_issue = _draw(rng, issue_weight, n).astype(np.int16)
-    said = rng.integers(0, SAID_SPAN, n)
+        subject1[about] = doers_draw(len(about))
+    subject2 = np.full(n, -1, dtype=np.int64)
+    about = np.flatnonzero(subject1 >= 0)
+    subject2[about] = _second(rng, subject1[about], TWO_SUBJECTS, doers_draw)
+    tested1 = np.where(subject1 >= 0, subject1, speaker)
+    p_issue = issues_draw(n)
+    said_day = rng.integers(0, SAID_SPAN, n)
+    said_prec = np.asarray(SAID_PRECISIONS)[_draw(rng, SAID_PRECISION_P, n)]
+    said, _, _ = _written(said_day, said_prec)
     length = _log_uniform(rng, 1, 5 * 365, n)
     shape = _draw(rng, (0.55, 0.20, 0.10, 0.07, 0.06, 0.02), n)
-    lo = np.choose(shape, [said - length, said, said - length // 2, said, said, said])
-    hi = np.choose(shape, [said, said + length, said + length // 2, said, said, said])
+    lo = np.choose(shape, [said_day - length, said_day, said_day - length // 2] + [said_day] * 3)
+    hi = np.choose(shape, [said_day, said_day + length, said_day + length // 2] + [said_day] * 3)
     lo_open = np.isin(shape, (3, 5))
     hi_open = np.isin(shape, (4, 5))
-    window_start = (DAY0 + lo).astype("datetime64[s]")
-    window_end = (DAY0 + hi).astype("datetime64[s]")
-    window_start[lo_open] = np.datetime64("NaT")
-    window_end[hi_open] = np.datetime64("NaT")
-    p_principal = principal[p_tested]
+    window = _join(
+        np.where(lo_open, "..", _day_text(lo)), np.where(hi_open, "..", _day_text(hi)), "/"
+    ).astype(object)
+    p_principal = principal[tested1]
     p_noise = NOISE[_draw(rng, NOISE_P, n)]
     p_stance = np.clip(
         base[p_principal, p_issue] + hypocrisy[p_principal, p_issue] + p_noise, -2, 2
     ).astype(np.int8)
+    subjects = np.where(subject1 >= 0, ids[np.maximum(subject1, 0)], None)
+    both = np.flatnonzero(subject2 >= 0)
+    subjects[both] = _join(ids[subject1[both]], ids[subject2[both]]).astype(object)
+    position_ids = _ids("p", n, 7)
     positions = pd.DataFrame(
         {
-            "position_id": _ids("p", n, 7),
-            "actor_id": pd.Categorical.from_codes(p_actor, categories=actor_ids),
-            "subject_id": pd.Categorical.from_codes(p_subject, categories=actor_ids),
+            "position_id": position_ids,
+            "case_id": pd.Categorical.from_codes(p_case, categories=case_ids),
+            "speaker_id": ids[speaker],
+            "subjects": subjects,
             "issue_id": pd.Categorical.from_codes(p_issue, categories=issue_ids),
-            "said": (DAY0 + said).astype("datetime64[s]"),
-            "said_precision": pd.Categorical.from_codes(
-                _draw(rng, SAID_PRECISION_P, n), categories=list(SAID_PRECISIONS)
-            ),
-            "window_start": window_start,
-            "window_end": window_end,
             "stance": p_stance,
-            "kind": pd.Categorical.from_codes(p_kind, categories=list(POSITION_KINDS)),
-            "source_id": pd.Categorical.from_codes(
-                rng.integers(0, n_sources, n), categories=source_ids
-            ),
+            "claim": pd.Categorical.from_codes(claim, categories=list(CLAIMS)),
+            "voice": np.where(rng.random(n) < 0.8, "own_words", "described").astype(object),
+            "said": said,
+            "window": window,
+            "summary": "synthetic position",
         }
     )
-    issues = pd.DataFrame({"issue_id": issue_ids, "name": issue_ids})
-    t1 = time.perf_counter()
-    tables = research.Tables.from_frames(
-        actors=actors, issues=issues, positions=positions, events=events
-    )
-    t2 = time.perf_counter()
+    del subjects, said, window
 
-    # Integer columns for the DuckDB baseline, computed here from the generator's own
-    # codes (not from the engine): key = principal of the tested actor (subject, else
-    # speaker) * n_issues + issue; bounds as days since 1970, open ones as sentinels.
+    # --- citations: one per row, at its status ---
+    p_status = _draw(rng, list(STATUS_P.values()), n)
+    citations = pd.DataFrame(
+        {
+            "citation_id": np.concatenate([_ids("cp", n, 7), _ids("ce", m, 8)]),
+            "position_id": np.concatenate([position_ids, np.full(m, None, dtype=object)]),
+            "event_id": np.concatenate([np.full(n, None, dtype=object), event_ids]),
+            "source_id": source_ids[rng.integers(0, n_sources, n + m)],
+            "claimed_by": np.concatenate([ids[speaker], ids[claimed]]),
+            "status": pd.Categorical.from_codes(
+                np.concatenate([p_status, status]), categories=list(STATUS_P)
+            ),
+            "denies": np.zeros(n + m, dtype=bool),
+        }
+    )
+
+    # --- registries ---
+    child = np.flatnonzero(parent >= 0)
+    roles = pd.DataFrame(
+        {
+            "role_id": _ids("r", len(child), 5),
+            "actor_id": ids[child],
+            "for_id": ids[parent[child]],
+            "kind": np.where(kind[child] == "government_body", "state_organ", "official"),
+            "source_id": source_ids[rng.integers(0, n_sources, len(child))],
+        }
+    )
+    frames = {
+        "cases": pd.DataFrame(
+            {"case_id": case_ids, "title": case_ids, "description": "synthetic case"}
+        ),
+        "sources": pd.DataFrame(
+            {
+                "source_id": source_ids,
+                "title": "synthetic source",
+                "outlet": "synthetic outlet",
+                "kind": "news_report",
+            }
+        ),
+        "actors": pd.DataFrame(
+            {
+                "actor_id": ids,
+                "name": np.array([f"Actor {a}" for a in ids], dtype=object),
+                "kind": kind,
+                "source_id": source_ids[rng.integers(0, n_sources, n_actors)],
+            }
+        ),
+        "roles": roles,
+        "issues": pd.DataFrame(
+            {
+                "issue_id": issue_ids,
+                "name": issue_ids,
+                "description": "synthetic issue",
+                "minus2": "against",
+                "plus2": "for",
+                "source_id": source_ids[rng.integers(0, n_sources, n_issues)],
+            }
+        ),
+        "positions": positions,
+        "events": events,
+        "event_issues": event_issues,
+        "citations": citations,
+    }
+
+    # Integer tables for the DuckDB baseline, from the generator's own codes (not from
+    # the engine). Actors are coded by their ids' sort order, so that ordering by code
+    # orders principals as say_do does; days count from 1970; open bounds are sentinels.
     def days(values: np.ndarray, open_mask: np.ndarray, sentinel: int) -> np.ndarray:
-        out = values.astype("datetime64[D]").astype(np.int64)
+        out = values + EPOCH_OFFSET
         out[open_mask] = sentinel
         return out
 
-    pos = {
-        "key": p_principal.astype(np.int64) * n_issues + p_issue,
-        "lo": days(DAY0 + lo, lo_open, OPEN_LO),
-        "hi": days(DAY0 + hi, hi_open, OPEN_HI),
-        "stance": p_stance,
+    has_two = subject2 >= 0
+    duck = {
+        "actors": pd.DataFrame({"actor": np.arange(n_actors, dtype=np.int64)}),
+        "roles": pd.DataFrame({"actor_id": rank[child], "for_id": rank[parent[child]]}),
+        "positions": pd.DataFrame(
+            {
+                "pid": np.arange(n, dtype=np.int64),
+                "case_id": p_case,
+                "issue": p_issue,
+                "lo": days(lo, lo_open, OPEN_LO),
+                "hi": days(hi, hi_open, OPEN_HI),
+                "stance": p_stance,
+            }
+        ),
+        "position_tested": pd.DataFrame(
+            {
+                "pid": np.concatenate([np.arange(n), np.flatnonzero(has_two)]),
+                "actor": np.concatenate([rank[tested1], rank[subject2[has_two]]]),
+            }
+        ),
+        "events": pd.DataFrame(
+            {
+                "eid": np.arange(m, dtype=np.int64),
+                "case_id": e_case,
+                "ev_start": days(ev_first, open_start, OPEN_LO),
+                "ev_end": days(ev_last, np.zeros(m, dtype=bool), OPEN_HI),
+                "status": pd.Categorical.from_codes(status, categories=list(STATUS_P)),
+                "precision": pd.Categorical.from_codes(prec, categories=list(PRECISIONS)),
+            }
+        ),
+        "event_doers": pd.DataFrame(
+            {
+                "eid": np.concatenate([np.arange(m), two]),
+                "actor": np.concatenate([rank[doer1], rank[doer2[two]]]),
+            }
+        ),
+        "event_issues": pd.DataFrame(
+            {"eid": ei_event, "issue": ei_issue, "stance": ei_stance.astype(np.int8)}
+        ),
     }
-    ev = {
-        "key": e_principal.astype(np.int64) * n_issues + e_issue,
-        "s": days(start, open_start, OPEN_LO),
-        "e": days(end, np.zeros(m, dtype=bool), OPEN_HI),
-        "stance": e_stance,
-        "status": status_codes,
-        "precision": prec,
+    actor_by_rank = np.empty(n_actors, dtype=object)
+    actor_by_rank[rank] = ids
+    return Synthetic(frames, duck, position_ids, actor_by_rank, time.perf_counter() - t0)
+
+
+@contextlib.contextmanager
+def _stopwatch(parts: dict[str, float]):
+    """Time the two big steps inside ``from_frames``: the checks and the derived columns.
+
+    Wraps ``research.load._check_all`` (every cell, key, reference and rule) and
+    ``research.derive.derive`` while the block runs; what remains of
+    ``from_frames`` is writing cells out as text and building the typed frames.
+    """
+    import importlib
+
+    # research.load is also the name of a function: import the modules by their paths.
+    load_module = importlib.import_module("research.load")
+    derive_module = importlib.import_module("research.derive")
+    originals = {
+        "checks": (load_module, "_check_all"),
+        "derive": (derive_module, "derive"),
     }
-    return Synthetic(tables, pos, ev, t1 - t0, t2 - t1)
+    saved = {name: getattr(mod, attr) for name, (mod, attr) in originals.items()}
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - t
+
+        return wrapper
+
+    for name, (mod, attr) in originals.items():
+        setattr(mod, attr, timed(name, saved[name]))
+    try:
+        yield parts
+    finally:
+        for name, (mod, attr) in originals.items():
+            setattr(mod, attr, saved[name])
+
+
+def from_frames(syn: Synthetic) -> tuple[research.Tables, float, dict[str, float]]:
+    """``Tables.from_frames`` on the synthetic frames: (tables, seconds, parts)."""
+    parts: dict[str, float] = {}
+    gc.collect()
+    with _stopwatch(parts):
+        t = time.perf_counter()
+        tables = research.Tables.from_frames(**syn.frames)
+        seconds = time.perf_counter() - t
+    parts["text_and_frames"] = seconds - sum(parts.values())
+    return tables, seconds, parts
 
 
 # --- DuckDB baseline ------------------------------------------------------------------
 
 
 def duckdb_sql(weights: dict[str, float]) -> str:
-    """One query: interval-overlap LEFT JOIN on the key, GROUP BY position, verdict."""
+    """One query: principals through roles, interval-overlap LEFT JOIN, verdict by CASE."""
     w_case = " ".join(f"WHEN '{s}' THEN CAST({float(w)!r} AS DOUBLE)" for s, w in weights.items())
+    rank_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER))
     return f"""
-WITH live AS (
-    SELECT key, s, e, stance,
-           CASE status {w_case} ELSE 0.0 END AS w,
-           status IN ('confirmed', 'reported') AS decisive_status,
-           precision <> 'range' AS firm,
-           precision <> 'day' AS imprecise
-    FROM events
-    WHERE (CASE status {w_case} ELSE 0.0 END) > 0
+WITH RECURSIVE up(actor, cur) AS (
+    SELECT actor, actor FROM actors
+    UNION
+    SELECT up.actor, roles.for_id FROM up JOIN roles ON roles.actor_id = up.cur
+),
+principal_of AS (
+    SELECT actor, cur AS principal FROM up
+    WHERE NOT EXISTS (SELECT 1 FROM roles WHERE roles.actor_id = up.cur)
+),
+tested AS (
+    SELECT DISTINCT t.pid, pr.principal
+    FROM position_tested AS t JOIN principal_of AS pr ON pr.actor = t.actor
+),
+pos AS (
+    SELECT p.pid, t.principal, p.case_id, p.issue, p.lo, p.hi, p.stance
+    FROM positions AS p JOIN tested AS t ON t.pid = p.pid
+),
+deed_principals AS (
+    SELECT DISTINCT d.eid, pr.principal
+    FROM event_doers AS d JOIN principal_of AS pr ON pr.actor = d.actor
+),
+live AS (
+    SELECT e.case_id, dp.principal, ei.issue, e.ev_start, e.ev_end, ei.stance,
+           CASE e.status {w_case} ELSE 0.0 END AS w,
+           CASE e.status {rank_case} END AS status_rank,
+           e.status IN ('confirmed', 'reported') AS decisive_status,
+           e.precision <> 'range' AS firm,
+           e.precision <> 'day' AS imprecise
+    FROM events AS e
+    JOIN deed_principals AS dp ON dp.eid = e.eid
+    JOIN event_issues AS ei ON ei.eid = e.eid
+    WHERE (CASE e.status {w_case} ELSE 0.0 END) > 0
 ),
 per_position AS (
-    SELECT p.pid,
+    SELECT p.pid, p.principal,
            p.stance AS stated,
-           count(live.key) AS n_deeds,
+           count(live.issue) AS n_deeds,
            sum(live.w * live.stance) AS w_stance,
            sum(live.w) AS w_total,
            count(*) FILTER (WHERE abs(live.stance - p.stance) >= 2) AS n_contradicting,
            count(*) FILTER (WHERE abs(live.stance - p.stance) >= 2
                               AND live.firm AND live.decisive_status) AS n_decisive,
            count(*) FILTER (WHERE abs(live.stance - p.stance) < 2) AS n_agreeing,
-           count(*) FILTER (WHERE live.imprecise) AS n_imprecise
-    FROM positions AS p
-    LEFT JOIN live ON live.key = p.key AND live.s <= p.hi AND live.e >= p.lo
-    GROUP BY p.pid, p.stance
+           count(*) FILTER (WHERE live.imprecise) AS n_imprecise,
+           min(live.status_rank) AS strongest_all,
+           min(live.status_rank) FILTER (WHERE abs(live.stance - p.stance) >= 2
+                              AND live.firm AND live.decisive_status) AS strongest_decisive
+    FROM pos AS p
+    LEFT JOIN live
+        ON live.case_id = p.case_id AND live.principal = p.principal AND live.issue = p.issue
+       AND live.ev_start <= p.hi AND live.ev_end >= p.lo
+    GROUP BY p.pid, p.principal, p.stance
+),
+verdicts AS (
+    SELECT *,
+           w_stance / w_total AS deed_stance,
+           stated - w_stance / w_total AS gap,
+           CASE
+               WHEN n_deeds = 0 THEN 'untested'
+               WHEN n_decisive > 0 AND abs(stated - w_stance / w_total) >= 2 - 1e-9
+                   THEN 'contradicted'
+               WHEN n_decisive > 0 THEN 'mixed'
+               WHEN n_contradicting > 0 AND n_agreeing > 0 THEN 'mixed'
+               WHEN n_contradicting > 0 THEN 'untested'
+               ELSE 'consistent'
+           END AS verdict
+    FROM per_position
 )
-SELECT pid, n_deeds, n_agreeing, n_contradicting, n_decisive, n_imprecise,
-       w_stance / w_total AS deed_stance,
-       CASE
-           WHEN n_deeds = 0 THEN 'untested'
-           WHEN n_decisive > 0 AND abs(stated - w_stance / w_total) >= 2 - 1e-9
-               THEN 'contradicted'
-           WHEN n_decisive > 0 THEN 'mixed'
-           WHEN n_contradicting > 0 AND n_agreeing > 0 THEN 'mixed'
-           WHEN n_contradicting > 0 THEN 'untested'
-           ELSE 'consistent'
-       END AS verdict
-FROM per_position
-ORDER BY pid
+SELECT pid, principal, n_deeds, n_agreeing, n_contradicting, n_imprecise, deed_stance, gap,
+       verdict,
+       CASE WHEN verdict = 'contradicted' THEN strongest_decisive ELSE strongest_all END
+           AS strongest_status
+FROM verdicts
+ORDER BY pid, principal
 """
 
 
@@ -438,24 +722,8 @@ def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list
     import duckdb
 
     con = duckdb.connect(":memory:", config={"threads": 2})
-    positions = pd.DataFrame(
-        {"pid": np.arange(len(syn.pos["key"]), dtype=np.int64), **syn.pos}, copy=False
-    )
-    events = pd.DataFrame(
-        {
-            "key": syn.ev["key"],
-            "s": syn.ev["s"],
-            "e": syn.ev["e"],
-            "stance": syn.ev["stance"],
-            "status": pd.Categorical.from_codes(syn.ev["status"], categories=list(STATUS_P)),
-            "precision": pd.Categorical.from_codes(
-                syn.ev["precision"], categories=list(PRECISIONS)
-            ),
-        },
-        copy=False,
-    )
-    con.register("positions", positions)
-    con.register("events", events)
+    for name, frame in syn.duck.items():
+        con.register(name, frame)
     sql = duckdb_sql(DEFAULT_WEIGHTS)
     times, result = [], None
     for _ in range(repeat):
@@ -465,13 +733,22 @@ def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list
         result = con.execute(sql).fetchnumpy()
         times.append(time.perf_counter() - t)
     con.close()
-    # NULLs (deed_stance of untested positions) arrive as masked arrays.
+    # NULLs (deed_stance of untested positions, their strongest status) arrive masked.
     for name, values in result.items():
         if isinstance(values, np.ma.MaskedArray):
             if values.dtype.kind == "f":
                 result[name] = values.filled(np.nan)
             else:
-                result[name] = values.astype(object).filled(None)
+                data = values.data.astype(object)
+                data[np.ma.getmaskarray(values)] = None
+                result[name] = data
+    # Codes back to the labels say_do prints.
+    result["position_id"] = syn.position_ids[np.asarray(result["pid"], dtype=np.int64)]
+    result["principal"] = syn.actor_by_rank[np.asarray(result["principal"], dtype=np.int64)]
+    result["strongest_status"] = np.array(
+        [None if r is None else STATUS_ORDER[int(r)] for r in result["strongest_status"]],
+        dtype=object,
+    )
     return result, times
 
 
@@ -479,6 +756,14 @@ def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list
 
 
 COUNTS = ("n_deeds", "n_agreeing", "n_contradicting", "n_imprecise")
+LABELS = ("verdict", "reason", "strongest_status", "position_id", "principal")
+DUCKDB_COLUMNS = [
+    "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "strongest_status",
+]  # fmt: skip
+REFERENCE_COLUMNS = [
+    "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "reason",
+    "strongest_status",
+]  # fmt: skip
 
 
 def _float_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -491,7 +776,7 @@ def _labels(values) -> np.ndarray:
     return s.where(s.notna(), None).to_numpy()
 
 
-def compare(fast: pd.DataFrame, other: dict[str, np.ndarray], columns: list[str]) -> dict:
+def compare(fast: pd.DataFrame, other, columns: list[str]) -> dict:
     """Per-column mismatch counts between the fast result and a baseline."""
     bad = {}
     for col in columns:
@@ -501,7 +786,7 @@ def compare(fast: pd.DataFrame, other: dict[str, np.ndarray], columns: list[str]
             continue
         if col in ("deed_stance", "gap"):
             ok = _float_equal(a, b)
-        elif col in ("verdict", "reason", "strongest_status", "position_id"):
+        elif col in LABELS:
             ok = _labels(a) == _labels(b)
         else:
             ok = a.astype(np.int64) == np.asarray(b).astype(np.int64)
@@ -528,13 +813,19 @@ def _time_fast(tables: research.Tables, repeat: int) -> tuple[pd.DataFrame, list
     return result, times
 
 
+def _without_attrs(tables: research.Tables) -> research.Tables:
+    """The same tables with every frame's ``attrs`` emptied (a diagnostic, see main)."""
+
+    def bare(df: pd.DataFrame) -> pd.DataFrame:
+        out = df.copy(deep=False)
+        out.attrs = {}
+        return out
+
+    return dataclasses.replace(tables, **{name: bare(df) for name, df in tables})
+
+
 def _with_positions(tables: research.Tables, k: int) -> research.Tables:
     return dataclasses.replace(tables, positions=tables.positions.iloc[:k].reset_index(drop=True))
-
-
-REFERENCE_COLUMNS = [
-    "position_id", *COUNTS, "deed_stance", "gap", "verdict", "reason", "strongest_status",
-]  # fmt: skip
 
 
 def run_reference(tables: research.Tables, limit: int, budget: float, log) -> dict:
@@ -560,14 +851,16 @@ def run_reference(tables: research.Tables, limit: int, budget: float, log) -> di
     out["reference_estimate_seconds"] = round(estimate, 3)
     out["reference_prefix"] = {
         "positions": k,
+        "rows": len(slow),
         "seconds": round(t_k, 4),
         "fixed_seconds": round(fixed, 4),
         "equal": not bad,
         "mismatches": bad,
     }
     log(
-        f"reference: prefix of {k:,} positions took {t_k:.2f} s (fixed {fixed:.2f} s), "
-        f"equal={not bad}; full run estimated at {estimate:,.1f} s"
+        f"reference: prefix of {k:,} positions ({len(slow):,} rows) took {t_k:.2f} s "
+        f"(fixed {fixed:.2f} s), equal={not bad} {bad or ''}; "
+        f"full run estimated at {estimate:,.1f} s"
     )
     if estimate > budget:
         log(f"reference: skipped (estimate {estimate:,.0f} s > --reference-budget {budget:g} s)")
@@ -604,34 +897,56 @@ def _ru_maxrss_mb() -> float:
     return kb / 1024 / (1024 if sys.platform == "darwin" else 1)
 
 
-def child_rss(args) -> None:
-    syn = generate(args.positions, args.events, args.seed, args.actors, args.issues)
-    tables = syn.tables
-    del syn
+def _trim() -> None:
     gc.collect()
-    try:  # hand freed heap back to the system so that say_do cannot reuse it unseen
+    try:  # hand freed heap back to the system so that the next step cannot reuse it unseen
         import ctypes
 
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
-    before = _proc_status_kb("VmRSS")
+
+
+def _reset_hwm() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # reset the peak resident set size (VmHWM)
-        reset = True
+        return True
     except OSError:
-        reset = False
+        return False
+
+
+def _peak_mb(reset: bool) -> float:
+    hwm = _proc_status_kb("VmHWM")
+    return hwm / 1024 if (reset and hwm is not None) else _ru_maxrss_mb()
+
+
+def _mb(kb: int | None) -> float | None:
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def child_rss(args) -> None:
+    syn = build(args.positions, args.events, args.seed, args.actors, args.issues, args.cases)
+    _trim()
+    frames_rss = _proc_status_kb("VmRSS")
+    reset = _reset_hwm()
+    tables, ff_seconds, _ = from_frames(syn)
+    ff_peak = _peak_mb(reset)
+    del syn
+    _trim()
+    before = _proc_status_kb("VmRSS")
+    reset = _reset_hwm() and reset
     t = time.perf_counter()
     result = _fast(tables)
     seconds = time.perf_counter() - t
-    hwm = _proc_status_kb("VmHWM")
-    peak = hwm / 1024 if (reset and hwm is not None) else _ru_maxrss_mb()
     report = {
-        "rss_before_mb": None if before is None else round(before / 1024, 1),
-        "peak_rss_mb": round(peak, 1),
+        "frames_rss_mb": _mb(frames_rss),
+        "from_frames_peak_rss_mb": round(ff_peak, 1),
+        "rss_before_mb": _mb(before),
+        "peak_rss_mb": round(_peak_mb(reset), 1),
         "child_process_peak_rss_mb": round(_ru_maxrss_mb(), 1),
         "hwm_reset": reset,
+        "child_from_frames_seconds": round(ff_seconds, 3),
         "child_seconds": round(seconds, 3),
         "rows": len(result),
     }
@@ -643,7 +958,7 @@ def measure_rss(args, log) -> dict:
         sys.executable, os.path.abspath(__file__),
         "--positions", str(args.positions), "--events", str(args.events),
         "--seed", str(args.seed), "--actors", str(args.actors), "--issues", str(args.issues),
-        "--child-rss",
+        "--cases", str(args.cases), "--child-rss",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -653,41 +968,49 @@ def measure_rss(args, log) -> dict:
     if report["rss_before_mb"] is not None:
         report["say_do_rss_increase_mb"] = round(report["peak_rss_mb"] - report["rss_before_mb"], 1)
     log(
-        f"peak RSS during say_do {report['peak_rss_mb']:,.0f} MB "
+        f"memory child: from_frames peak {report['from_frames_peak_rss_mb']:,.0f} MB "
+        f"(frames before: {report['frames_rss_mb']:,.0f} MB; "
+        f"{report['child_from_frames_seconds']:.1f} s); "
+        f"say_do peak {report['peak_rss_mb']:,.0f} MB "
         f"(tables+interpreter before: {report['rss_before_mb']:,.0f} MB, "
         f"increase {report.get('say_do_rss_increase_mb', float('nan')):,.0f} MB; "
-        f"whole child {report['child_process_peak_rss_mb']:,.0f} MB; "
-        f"child say_do {report['child_seconds']:.2f} s)"
+        f"{report['child_seconds']:.2f} s); "
+        f"whole child {report['child_process_peak_rss_mb']:,.0f} MB"
     )
     return report
 
 
 def engine_version() -> dict:
-    """Which say–do engine ran: a hash of its source (the tree may be edited between runs)."""
-    import hashlib
+    """Which code ran: hashes of the modules timed (the tree may be edited between runs)."""
+    import importlib
 
-    import research.saydo
-
-    path = research.saydo.__file__
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()[:16]
-    return {"saydo_sha256": digest, "saydo_mtime": time.ctime(os.path.getmtime(path))}
+    out = {}
+    for name in ("saydo", "actors", "load", "derive"):
+        # research.load is also the name of a function: import the module by its path.
+        mod = importlib.import_module(f"research.{name}")
+        with open(mod.__file__, "rb") as f:
+            out[name] = hashlib.sha256(f.read()).hexdigest()[:12]
+    return out
 
 
 def machine() -> dict:
     import duckdb
 
-    cpu = None
+    cpu = mem = None
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next(
                 (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None
             )
+        with open("/proc/meminfo") as f:
+            kb = next((int(ln.split()[1]) for ln in f if ln.startswith("MemTotal:")), None)
+            mem = None if kb is None else round(kb / 1024**2, 1)
     except OSError:
         pass
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,
+        "mem_gb": mem,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "pandas": pd.__version__,
@@ -707,6 +1030,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--actors", type=int, default=2000)
     p.add_argument("--issues", type=int, default=50)
+    p.add_argument("--cases", type=int, default=3)
     p.add_argument(
         "--reference-limit", type=int, default=10_000,
         help="run the plain-Python reference only up to this many positions (default 10,000)",
@@ -724,6 +1048,10 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def _r(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child_rss:
@@ -735,29 +1063,50 @@ def main(argv=None) -> int:
 
     repeat = args.repeat or (3 if args.events <= 1_000_000 else 1)
     log(
-        f"say_do benchmark: {args.positions:,} positions x {args.events:,} events, seed {args.seed}"
+        f"say_do benchmark (data model v2): {args.positions:,} positions x {args.events:,} "
+        f"events, {args.cases} cases, seed {args.seed}"
     )
     engine = engine_version()
     load_before = round(os.getloadavg()[0], 2)
-    log(
-        f"engine research/saydo.py {engine['saydo_sha256']} ({engine['saydo_mtime']}); "
-        f"load average {load_before}"
-    )
+    log(f"code {engine}; load average {load_before}")
     failures = []
 
     # The memory child runs first, so that it and this process never hold tables at once.
     rss = {"peak_rss_mb": None} if args.no_rss else measure_rss(args, log)
 
-    syn = generate(args.positions, args.events, args.seed, args.actors, args.issues)
-    tables = syn.tables
-    log(f"generated in {syn.generate_seconds:.2f} s, from_frames {syn.from_frames_seconds:.2f} s")
+    syn = build(args.positions, args.events, args.seed, args.actors, args.issues, args.cases)
+    rows = {name: len(df) for name, df in syn.frames.items()}
+    tables, ff_seconds, ff_parts = from_frames(syn)
+    syn.frames = {}  # the tables hold their own copies
+    gc.collect()
+    parts = ", ".join(f"{k} {v:.2f} s" for k, v in ff_parts.items())
+    log(f"generated in {syn.generate_seconds:.2f} s; rows {rows}")
+    log(f"Tables.from_frames (validation + derived columns): {ff_seconds:.2f} s ({parts})")
 
     fast, fast_times = _time_fast(tables, repeat)
     seconds = min(fast_times)
     fast_pairs = int(fast["n_deeds"].sum())
     verdicts = {str(k): int(v) for k, v in fast["verdict"].value_counts().items()}
+    n_rows = len(fast)
     log(f"fast say_do: {seconds:.3f} s (runs: {', '.join(f'{t:.3f}' for t in fast_times)})")
-    log(f"pairs (fast n_deeds sum): {fast_pairs:,}; verdicts {verdicts}")
+    log(
+        f"rows (position, principal): {n_rows:,}; pairs (n_deeds sum): {fast_pairs:,}; "
+        f"verdicts {verdicts}"
+    )
+    log(f"from_frames / say_do = {ff_seconds / seconds:,.1f}")
+    # Diagnostic: the loader keeps each row's line number in DataFrame.attrs, and pandas
+    # deep-copies attrs on most operations; the same run on frames without attrs shows
+    # what that costs. The result must not change.
+    bare_result, bare_times = _time_fast(_without_attrs(tables), repeat)
+    bare_seconds = min(bare_times)
+    bare_equal = bool(bare_result.equals(fast))
+    if not bare_equal:
+        failures.append("attrs-cleared result differs")
+    del bare_result
+    log(
+        f"say_do on the same tables with DataFrame.attrs emptied: {bare_seconds:.3f} s "
+        f"(runs: {', '.join(f'{t:.3f}' for t in bare_times)}), same result: {bare_equal}"
+    )
 
     ref = run_reference(tables, args.reference_limit, args.reference_budget, log)
     if ref.get("reference_prefix") and not ref["reference_prefix"]["equal"]:
@@ -769,26 +1118,29 @@ def main(argv=None) -> int:
     duck_times: list[float] = []
     duck_bad: dict = {}
     if not args.no_duckdb:
-        fast_cols = fast[[*COUNTS, "deed_stance", "verdict"]].copy()
-        del fast
+        fast_cols = fast[DUCKDB_COLUMNS].copy()
+        del fast, tables
         gc.collect()
         duck, duck_times = run_duckdb(syn, repeat)
         duck_seconds = min(duck_times)
         duck_pairs = int(np.sum(duck["n_deeds"]))
-        duck_bad = compare(fast_cols, duck, [*COUNTS, "deed_stance", "verdict"])
+        duck_bad = compare(fast_cols, duck, DUCKDB_COLUMNS)
         equal_duckdb = not duck_bad and duck_pairs == fast_pairs
         if not equal_duckdb:
             failures.append("duckdb")
         log(
             f"duckdb: {duck_seconds:.3f} s (runs: {', '.join(f'{t:.3f}' for t in duck_times)}), "
-            f"pairs {duck_pairs:,}, equal={equal_duckdb} {duck_bad or ''}"
+            f"rows {len(duck['pid']):,}, pairs {duck_pairs:,}, "
+            f"equal={equal_duckdb} {duck_bad or ''}"
         )
     ratio_vs_duckdb = seconds / duck_seconds if duck_seconds else None
     ratio_reference = ref["reference_seconds"] / seconds if ref["reference_seconds"] else None
     if ratio_vs_duckdb is not None:
-        log(f"fast / duckdb = {ratio_vs_duckdb:.3f}")
+        log(f"say_do / duckdb = {ratio_vs_duckdb:.3f}")
+        log(f"say_do with attrs emptied / duckdb = {bare_seconds / duck_seconds:.3f}")
+        log(f"(from_frames + say_do) / duckdb = {(ff_seconds + seconds) / duck_seconds:,.1f}")
     if ratio_reference is not None:
-        log(f"reference / fast = {ratio_reference:,.1f}")
+        log(f"reference / say_do = {ratio_reference:,.1f}")
     if failures:
         log(f"FAILED checks: {', '.join(failures)}")
 
@@ -798,31 +1150,45 @@ def main(argv=None) -> int:
         "seed": args.seed,
         "actors": args.actors,
         "issues": args.issues,
+        "cases": args.cases,
+        "table_rows": rows,
+        "rows": n_rows,
         "pairs": fast_pairs,
         "seconds": round(seconds, 4),
         "fast_runs": [round(t, 4) for t in fast_times],
+        "from_frames_seconds": round(ff_seconds, 3),
+        "from_frames_parts": {k: round(v, 3) for k, v in ff_parts.items()},
+        "ratio_from_frames_vs_say_do": round(ff_seconds / seconds, 1),
+        "seconds_attrs_emptied": round(bare_seconds, 4),
+        "attrs_emptied_runs": [round(t, 4) for t in bare_times],
+        "attrs_emptied_equal": bare_equal,
+        "generate_seconds": round(syn.generate_seconds, 3),
         "peak_rss_mb": rss.get("peak_rss_mb"),
         "rss_before_mb": rss.get("rss_before_mb"),
         "say_do_rss_increase_mb": rss.get("say_do_rss_increase_mb"),
+        "frames_rss_mb": rss.get("frames_rss_mb"),
+        "from_frames_peak_rss_mb": rss.get("from_frames_peak_rss_mb"),
         "child_process_peak_rss_mb": rss.get("child_process_peak_rss_mb"),
-        "duckdb_seconds": None if duck_seconds is None else round(duck_seconds, 4),
+        "duckdb_seconds": _r(duck_seconds, 4),
         "duckdb_runs": [round(t, 4) for t in duck_times],
         "duckdb_pairs": duck_pairs,
-        "reference_seconds": (
-            None if ref["reference_seconds"] is None else round(ref["reference_seconds"], 3)
-        ),
+        "reference_seconds": _r(ref["reference_seconds"], 3),
         "reference_estimate_seconds": ref["reference_estimate_seconds"],
         "reference_prefix": ref.get("reference_prefix"),
         "equal_reference": ref["equal_reference"],
         "equal_duckdb": equal_duckdb,
         "duckdb_mismatches": duck_bad or None,
-        "ratio_vs_duckdb": None if ratio_vs_duckdb is None else round(ratio_vs_duckdb, 4),
-        "ratio_reference": None if ratio_reference is None else round(ratio_reference, 1),
+        "ratio_vs_duckdb": _r(ratio_vs_duckdb, 4),
+        "ratio_attrs_emptied_vs_duckdb": (
+            None if duck_seconds is None else round(bare_seconds / duck_seconds, 4)
+        ),
+        "ratio_with_from_frames_vs_duckdb": (
+            None if duck_seconds is None else round((ff_seconds + seconds) / duck_seconds, 2)
+        ),
+        "ratio_reference": _r(ratio_reference, 1),
         "verdicts": verdicts,
-        "generate_seconds": round(syn.generate_seconds, 3),
-        "from_frames_seconds": round(syn.from_frames_seconds, 3),
         "failed": failures,
-        "engine": engine,
+        "code": engine,
         "load_avg_1m_at_start": load_before,
         "parent_peak_rss_mb": round(_ru_maxrss_mb(), 1),
         "machine": machine(),

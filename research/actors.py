@@ -72,17 +72,18 @@ class Roles:
 
         start = _spans(r["start"], open_start=False, open_end=False)["start"]
         end = _spans(r["end"], open_start=False, open_end=False)["end"]
-        self._up: dict[str, list[tuple[str, object, object]]] = {}
-        for a, b, s, e in zip(
-            r["actor_id"].astype(str), r["for_id"].astype(str), start, end, strict=True
+        self._up: dict[str, list[tuple[str, object, object, str]]] = {}
+        ids = r["role_id"].astype(str)
+        for a, b, s, e, rid in zip(
+            r["actor_id"].astype(str), r["for_id"].astype(str), start, end, ids, strict=True
         ):
             self._up.setdefault(a, []).append(
-                (b, None if pd.isna(s) else s, None if pd.isna(e) else e)
+                (b, None if pd.isna(s) else s, None if pd.isna(e) else e, rid)
             )
         self._timeless = {
-            a: all(s is None and e is None for _, s, e in ups) for a, ups in self._up.items()
+            a: all(s is None and e is None for _, s, e, _ in ups) for a, ups in self._up.items()
         }
-        self._cache: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
+        self._cache: dict[tuple, tuple] = {}
 
     def timeless(self, actor: str) -> bool:
         """True when the actor's principals do not depend on the date."""
@@ -94,32 +95,38 @@ class Roles:
             seen.add(a)
             if not self._timeless.get(a, True):
                 return False
-            todo += [b for b, _, _ in self._up.get(a, [])]
+            todo += [b for b, _, _, _ in self._up.get(a, [])]
         return True
 
-    def resolve(self, actor: str, start=None, end=None) -> tuple[frozenset[str], frozenset[str]]:
-        """(principals, chain) of ``actor`` for a row dated [start, end]; None is open."""
+    def resolve(self, actor: str, start=None, end=None) -> tuple:
+        """(principals, chain, via) of ``actor`` for a row dated [start, end]; None is open.
+
+        ``via`` maps each principal to the ids of the roles that lead to it.
+        """
         key = (actor, start, end)
         if key not in self._cache:
             ends: set[str] = set()
             chain: set[str] = set()
-            self._walk(actor, start, end, ends, chain, ())
-            self._cache[key] = frozenset(ends), frozenset(chain)
+            via: dict[str, set[str]] = {}
+            self._walk(actor, start, end, ends, chain, via, (), ())
+            frozen = {p: frozenset(v) for p, v in via.items()}
+            self._cache[key] = frozenset(ends), frozenset(chain), frozen
         return self._cache[key]
 
-    def _walk(self, a, start, end, ends, chain, path) -> None:
+    def _walk(self, a, start, end, ends, chain, via, path, used) -> None:
         chain.add(a)
         ups = [
-            b
-            for b, s, e in self._up.get(a, [])
+            (b, rid)
+            for b, s, e, rid in self._up.get(a, [])
             if not ((s is not None and end is not None and s > end)
                     or (e is not None and start is not None and e < start))
             and b not in path
         ]  # fmt: skip
         if not ups:
             ends.add(a)
-        for b in ups:
-            self._walk(b, start, end, ends, chain, (*path, a))
+            via.setdefault(a, set()).update(used)
+        for b, rid in ups:
+            self._walk(b, start, end, ends, chain, via, (*path, a), (*used, rid))
 
 
 def attribute(
@@ -128,7 +135,11 @@ def attribute(
     start: pd.Series | None = None,
     end: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Expand rows to one per (row, principal): columns ``row``, ``owner``, ``chain``.
+    """Expand rows to one per (row, principal): ``row``, ``owner``, ``chain``, ``via``.
+
+    ``chain`` is every actor met on the way; ``via`` the ids of the roles
+    that make the row count for ``owner`` (joined by ', '; empty when the
+    actor is its own principal).
 
     ``who`` holds one actor id or ids separated by ';' per row; ``roles``
     None keeps every actor as its own principal. Principals of one row are
@@ -140,17 +151,19 @@ def attribute(
     starts = None if start is None else start.to_numpy()
     ends = None if end is None else end.to_numpy()
 
-    def resolve(ids: str, s, e) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
+    def resolve(ids: str, s, e) -> dict[str, tuple[set[str], set[str]]]:
+        found: dict[str, tuple[set[str], set[str]]] = {}
         for a in ids.split(";"):
             if roles is None:
-                found.setdefault(a, set()).add(a)
+                found.setdefault(a, (set(), set()))[0].add(a)
                 continue
-            ps, chain = (
+            ps, chain, via = (
                 roles.resolve(a, None, None) if roles.timeless(a) else roles.resolve(a, s, e)
             )
             for p in ps:
-                found.setdefault(p, set()).update(chain)
+                links = found.setdefault(p, (set(), set()))
+                links[0].update(chain)
+                links[1].update(via.get(p, ()))
         return found
 
     timeless = np.array(
@@ -173,7 +186,7 @@ def attribute(
         flat_owner = [[p for p, _ in x] for x in per_code]
         flat_chain = [[c for _, c in x] for x in per_code]
         owners.append([p for c in codes[free] for p in flat_owner[c]])
-        chains.append([ch for c in codes[free] for ch in flat_chain[c]])
+        chains.append([ch for c in codes[free] for ch in flat_chain[c]])  # (chain, via)
     # Dated rows: principals depend on when the row happened.
     dated = np.flatnonzero(~timeless[codes]) if n else np.array([], dtype=np.int64)
     d_rows, d_owner, d_chain = [], [], []
@@ -191,7 +204,8 @@ def attribute(
         {
             "row": np.concatenate(rows) if rows else np.array([], dtype=np.int64),
             "owner": [x for part in owners for x in part],
-            "chain": [x for part in chains for x in part],
+            "chain": [x[0] for part in chains for x in part],
+            "via": [", ".join(sorted(x[1])) for part in chains for x in part],
         }
     )
     return out.sort_values(["row", "owner"], kind="stable").reset_index(drop=True)

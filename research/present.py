@@ -43,11 +43,22 @@ class HTML:
         return self.text or self.markup
 
 
+#: Columns holding dates as the source writes them; tables show them in words.
+WRITTEN_DATES = ("said", "window", "when", "start", "end")
+
+
+def _cell(column: str, value: object) -> str:
+    if column in WRITTEN_DATES and isinstance(value, str):
+        return dates.show(value)
+    return _fmt(value)
+
+
 def table(df: pd.DataFrame, columns: Iterable[str] | None = None, max_rows: int = 200) -> HTML:
     """A plain, escaped HTML table of ``columns`` (all by default).
 
-    Dates show as YYYY-MM-DD, tuples of ids joined with commas, missing
-    values as blanks.
+    Dates show as YYYY-MM-DD, dates written at their precision (``said``,
+    ``window``, ``when``, a role's ``start`` and ``end``) in words at that
+    precision, tuples of ids joined with commas, missing values as blanks.
 
     Examples
     --------
@@ -59,7 +70,8 @@ def table(df: pd.DataFrame, columns: Iterable[str] | None = None, max_rows: int 
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     rows = []
     for rec in df[cols].head(max_rows).itertuples(index=False):
-        rows.append("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in rec) + "</tr>")
+        cells = (f"<td>{html.escape(_cell(c, v))}</td>" for c, v in zip(cols, rec, strict=True))
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     more = len(df) - max_rows
     foot = f'<p class="muted">… and {more} more rows</p>' if more > 0 else ""
     markup = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{foot}"
@@ -103,6 +115,18 @@ def _citations(rows: pd.DataFrame | None) -> str:
     return f'<ul class="citations muted">{"".join(items)}</ul>'
 
 
+def _window(p: pd.Series) -> str:
+    """The window in words; one opened by a role says so and gives the role's start."""
+    text = _fmt(p["window"])
+    role = _fmt(p.get("window_from_role"))
+    if not role:
+        return dates.show(text)
+    end = text.split("/", 1)[1]
+    start = pd.Timestamp(p["window_start"])
+    since = f"since {role} began ({start.day} {start.strftime('%b %Y')})"
+    return since + ("" if end == dates.OPEN else f" to {dates.show_part(end)}")
+
+
 def _said(p: pd.Series, cites: pd.DataFrame | None) -> str:
     about = _fmt(p.get("subjects"))
     about = f" about {html.escape(about)}" if about else ""
@@ -110,12 +134,20 @@ def _said(p: pd.Series, cites: pd.DataFrame | None) -> str:
     condition = f"; if {html.escape(condition)}" if condition else ""
     return (
         f'<div class="said"><strong>Said</strong> ({html.escape(dates.show(_fmt(p["said"])))}, '
-        f"{html.escape(_fmt(p['speaker_id']))}{about}; {html.escape(_fmt(p['claim']))}, "
+        f"{html.escape(_fmt(p['speaker_id']))}{about}{_via(p)}; {html.escape(_fmt(p['claim']))}, "
         f"{html.escape(_fmt(p['voice']).replace('_', ' '))}): "
         f"{html.escape(_fmt(p['summary']))} "
         f'<span class="muted">[stance {html.escape(_fmt(p["stance"]))}; window '
-        f"{html.escape(dates.show(_fmt(p['window'])))}{condition}; status "
+        f"{html.escape(_window(p))}{condition}; status "
         f"{html.escape(_fmt(p['status']))}]</span>{_citations(cites)}</div>"
+    )
+
+
+def _via(row: pd.Series) -> str:
+    """The roles that make a row count for its principal, when any."""
+    via = _fmt(row.get("via"))
+    return (
+        f"; counts for {html.escape(_fmt(row['principal']))} via {html.escape(via)}" if via else ""
     )
 
 
@@ -124,7 +156,7 @@ def _done(e: pd.Series, cites: pd.DataFrame | None) -> str:
     return (
         f'<div class="done"><strong>Done</strong> ({html.escape(how)} '
         f"{html.escape(dates.show(_fmt(e['when'])))}; "
-        f"{html.escape(_fmt(e['doers']))}): {html.escape(_fmt(e['summary']))} "
+        f"{html.escape(_fmt(e['doers']))}{_via(e)}): {html.escape(_fmt(e['summary']))} "
         f'<span class="muted">[stance {html.escape(_fmt(e["stance"]))} on '
         f"{html.escape(_fmt(e['issue_id']))}; status "
         f"<strong>{html.escape(_fmt(e['status']))}</strong>; "

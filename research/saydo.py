@@ -184,9 +184,12 @@ def _attributed(
     pa = attribute(roles, tested_actors(positions), positions["said_start"], positions["said_end"])
     deeds = deed_rows(tables)
     da = attribute(roles, deeds["doers"], deeds["start"], deeds["end"])
-    p_rows = pd.DataFrame({"pos_row": pa["row"].to_numpy(), "principal": pa["owner"]})
+    p_rows = pd.DataFrame(
+        {"pos_row": pa["row"].to_numpy(), "principal": pa["owner"], "via": pa["via"]}
+    )
     d_rows = deeds.iloc[da["row"].to_numpy()].reset_index(drop=True)
     d_rows.insert(0, "principal", pd.array(da["owner"], dtype="string"))
+    d_rows.insert(1, "via", pd.array(da["via"], dtype="string"))
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
@@ -466,7 +469,8 @@ def say_do(
     -------
     DataFrame
         The position's columns, the ``principal`` whose deeds test it (a
-        position about 'Moscow and Tehran' has a row for each), then
+        position about 'Moscow and Tehran' has a row for each) and ``via``,
+        the roles that make the speaker or subject count for it, then
         ``n_deeds``, ``n_agreeing``, ``n_contradicting``, ``n_imprecise``,
         ``deed_stance``, ``gap``, ``verdict``, ``reason``,
         ``strongest_status`` and, when asked, ``evidence_ids``.
@@ -497,6 +501,7 @@ def say_do(
     result = _verdicts(counts, stated, w)
     out = tested.reset_index(drop=True).copy()
     out.insert(out.columns.get_loc("issue_id"), "principal", p_rows["principal"].astype("string"))
+    out.insert(out.columns.get_loc("issue_id"), "via", p_rows["via"].astype("string"))
     for name, values in result.items():
         if name == "strongest_status":
             out[name] = pd.Categorical.from_codes(values, categories=list(STATUS_ORDER))
@@ -522,9 +527,11 @@ def evidence(
 ) -> pd.DataFrame:
     """The deeds that bear on each position, one row per (position, principal, deed).
 
-    Columns: ``position_id``, ``principal`` (whose deeds these are), the
-    deed's own columns with the ``issue_id`` and ``stance`` it has on the
-    position's issue, then ``role`` (``contradicts`` or ``agrees``),
+    Columns: ``position_id``, ``principal`` (whose deeds these are),
+    ``via`` (the roles through which this deed counts for the principal:
+    the links used, shown beside the evidence), the deed's own columns with
+    the ``issue_id`` and ``stance`` it has on the position's issue, then
+    ``role`` (``contradicts`` or ``agrees``),
     ``decisive`` (firmly dated, at ``reported`` or stronger, and
     contradicting), ``imprecise`` (not dated to a day), ``weight``.
     """

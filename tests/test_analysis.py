@@ -11,6 +11,7 @@ import pytest
 import synthetic
 
 import research
+from research import present
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -315,3 +316,15 @@ def test_timeline_is_tidy_and_keeps_dates_at_their_precision(t):
         "ministry_meeting",
         "summit",
     }
+
+
+def test_the_role_links_used_appear_beside_the_evidence(t):
+    r = row(research.say_do(t), "never_armed")
+    assert r.via == "lead_a_president"  # the president's words count for AAA through his office
+    pairs = research.evidence(t, ["talks_yes"]).set_index("event_id")
+    assert pairs.loc["ministry_meeting", "via"] == "min_a_organ"
+    assert pairs.loc["summit", "via"] == "lead_a_president"
+    html = present.cards(
+        research.say_do(t, evidence=False).head(1), pairs.reset_index(), t.citations
+    )
+    assert "counts for AAA via lead_a_president" in html.markup
