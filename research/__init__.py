@@ -19,8 +19,8 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "DataError": "research.load",
-    "Problem": "research.load",
+    "DataError": "research.problems",
+    "Problem": "research.problems",
     "Tables": "research.load",
     "load": "research.load",
     "validate": "research.load",

@@ -12,7 +12,6 @@ with real dtypes, or the load fails and names every cell that stopped it.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import json
@@ -25,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from research import dates
+from research.problems import FILE, ROW, DataError, Problem, suggest
+from research.rules import Parsed, check_rules
 from research.schema import (
     MODEL_VERSION,
     TABLE_ORDER,
@@ -39,32 +39,6 @@ from research.schema import (
 )
 
 BOM = "\ufeff"
-ROW = "(row)"  # the column named for problems that concern a whole row
-FILE = "(file)"  # ... and for problems that concern a whole file
-
-
-class DataError(ValueError):
-    """Bad data: ``problems`` holds one ``file:line: column: value: rule`` per entry."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the data:"
-        super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One broken rule, located to a file, line and column."""
-
-    file: str
-    line: int
-    column: str
-    value: str
-    rule: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.column}: {self.value!r}: {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -263,7 +237,7 @@ def _check_header(table: Table, raw: _Raw, name: str, problems: list[Problem]) -
             ok = False
     for col in got:
         if col not in expected:
-            hint = _suggest(col, expected)
+            hint = suggest(col, expected)
             problems.append(Problem(name, 1, col, col, "unknown column" + hint))
             ok = False
     if ok and got != expected and not raw.reorder:
@@ -274,11 +248,6 @@ def _check_header(table: Table, raw: _Raw, name: str, problems: list[Problem]) -
         )
         ok = False
     return ok
-
-
-def _suggest(value: str, candidates: object) -> str:
-    close = difflib.get_close_matches(value, list(candidates), n=3, cutoff=0.5)
-    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def _control_rule() -> str:
@@ -311,7 +280,7 @@ def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
         if value != value.strip():
             return None, "has leading or trailing spaces"
     if f.enum is not None and value not in f.enum:
-        return None, "must be one of: " + ", ".join(f.enum) + _suggest(value, f.enum)
+        return None, "must be one of: " + ", ".join(f.enum) + suggest(value, f.enum)
     if f.pattern is not None and not re.fullmatch(f.pattern, value, flags=re.ASCII):
         return None, f"must match the pattern {f.pattern}"
     if f.minimum is not None and f.maximum is not None and not (f.minimum <= typed <= f.maximum):
@@ -323,18 +292,7 @@ def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
     return typed, None
 
 
-@dataclass
-class _Parsed:
-    """A table's typed columns plus the line of each row, for later messages."""
-
-    table: Table
-    name: str  # as problems name it: the file, or the frame
-    lines: list[int]
-    columns: dict[str, list[object]]
-    raw: dict[str, list[str]]  # the cells as written, to tell empty from invalid
-
-
-def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> _Parsed:
+def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> Parsed:
     width = len(raw.header)
     index = [raw.header.index(c) for c in table.columns]
     lines: list[int] = []
@@ -380,13 +338,17 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
                         f"first used on line {first}",
                     )
                 )
-    return _Parsed(table, name, lines, columns, raw_cells)
+    return Parsed(table, name, lines, columns, raw_cells)
 
 
 # --- checking across rows and tables ---------------------------------------------
 
 
-def _check_references(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+def _singular(table: str) -> str:
+    return {"cases": "case", "event_issues": "event issue"}.get(table, table[:-1])
+
+
+def _check_references(parsed: dict[str, Parsed], problems: list[Problem]) -> None:
     for p in parsed.values():
         for fk in p.table.foreign_keys:
             if fk.table not in parsed:
@@ -395,205 +357,8 @@ def _check_references(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
             known = {v for v in parsed[fk.table].columns[fk.target] if v is not None}
             for line, value in zip(p.lines, p.columns[fk.column], strict=True):
                 if value is not None and value not in known:
-                    rule = f"unknown {_singular(fk.table)} id" + _suggest(value, known)
+                    rule = f"unknown {_singular(fk.table)} id" + suggest(value, known)
                     problems.append(Problem(p.name, line, fk.column, value, rule))
-
-
-def _singular(table: str) -> str:
-    return {"cases": "case", "event_issues": "event issue"}.get(table, table[:-1])
-
-
-def _split(value: object) -> list[str]:
-    return [] if value is None else str(value).split(";")
-
-
-def _rule_exactly_one(r, p: _Parsed, parsed, problems) -> None:
-    a, b = r.params["columns"]
-    for i, line in enumerate(p.lines):
-        filled = [c for c in (a, b) if p.columns[c][i] is not None]
-        if len(filled) != 1:
-            value = ",".join(str(p.columns[c][i]) for c in filled)
-            problems.append(Problem(p.name, line, ROW, value, r.text))
-
-
-def _rule_cited(r, p: _Parsed, parsed, problems) -> None:
-    by = parsed.get(r.params["by"]["table"])
-    if by is None:
-        return
-    citing = {v for v in by.columns[r.params["by"]["column"]] if v is not None}
-    col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is not None and value not in citing:
-            problems.append(Problem(p.name, line, col, value, r.text))
-
-
-def _rule_id_list(r, p: _Parsed, parsed, problems) -> None:
-    ref = parsed.get(r.params["reference"]["table"])
-    if ref is None:
-        return
-    known = {v for v in ref.columns[r.params["reference"]["column"]] if v is not None}
-    col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        ids = _split(value)
-        for dup in sorted({x for x in ids if ids.count(x) > 1}):
-            problems.append(Problem(p.name, line, col, value, f"{dup!r} is listed twice"))
-        for x in ids:
-            if x not in known:
-                rule = f"{r.text}: unknown actor id {x!r}" + _suggest(x, known)
-                problems.append(Problem(p.name, line, col, value, rule))
-
-
-def _rule_real_date(r, p: _Parsed, parsed, problems) -> None:
-    col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is None:
-            continue
-        try:
-            dates.parse_part(str(value))
-        except ValueError as e:
-            problems.append(Problem(p.name, line, col, value, f"{r.text} ({e})"))
-
-
-def _rule_range_order(r, p: _Parsed, parsed, problems) -> None:
-    col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is None:
-            continue
-        try:
-            dates.parse(str(value), open_start=True, open_end=True)
-        except ValueError as e:
-            text = str(e)
-            rule = r.text if "before it starts" in text else f"not a real date ({text})"
-            problems.append(Problem(p.name, line, col, value, rule))
-
-
-def _rule_columns_order(r, p: _Parsed, parsed, problems) -> None:
-    a, b = r.params["columns"]
-    for i, line in enumerate(p.lines):
-        spans = []
-        for c in (a, b):
-            value = p.columns[c][i]
-            if value is None:
-                spans.append(None)
-                continue
-            try:
-                spans.append(dates.parse_part(str(value)))
-            except ValueError as e:
-                problems.append(Problem(p.name, line, c, value, f"not a real date ({e})"))
-                spans.append(None)
-        lo, hi = spans
-        if lo is not None and hi is not None and hi.end < lo.start:
-            problems.append(Problem(p.name, line, b, p.columns[b][i], r.text))
-
-
-def _rule_same_actor(r, p: _Parsed, parsed, problems) -> None:
-    ref = parsed.get(r.params["reference"]["table"])
-    if ref is None:
-        return
-    ids, owners = (
-        ref.columns[r.params["reference"]["column"]],
-        ref.columns[r.params["reference"]["actor"]],
-    )
-    owner_of = dict(zip(ids, owners, strict=True))
-    col, actor = r.params["column"], r.params["actor"]
-    for i, line in enumerate(p.lines):
-        value = p.columns[col][i]
-        speaker = p.columns[actor][i]
-        if (
-            value is not None
-            and speaker is not None
-            and value in owner_of
-            and (owner_of[value] != speaker)
-        ):
-            rule = f"{r.text} ({p.columns[actor][i]}); it is a role of {owner_of[value]}"
-            problems.append(Problem(p.name, line, col, value, rule))
-
-
-def _rule_reference_has(r, p: _Parsed, parsed, problems) -> None:
-    ref = parsed.get(r.params["reference"]["table"])
-    if ref is None:
-        return
-    spec = r.params["reference"]
-    # Only a cell left empty: an invalid one is reported where it stands.
-    has = dict(zip(ref.columns[spec["column"]], ref.raw[spec["requires"]], strict=True))
-    col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is not None and value in has and has[value] == "":
-            problems.append(Problem(p.name, line, col, value, r.text))
-
-
-def _rule_requires_pattern(r, p: _Parsed, parsed, problems) -> None:
-    col, when = r.params["column"], r.params["when_set"]
-    for i, line in enumerate(p.lines):
-        value = p.columns[col][i]
-        if (
-            p.columns[when][i] is not None
-            and value is not None
-            and not re.fullmatch(r.params["pattern"], str(value))
-        ):
-            problems.append(Problem(p.name, line, col, value, r.text))
-
-
-def _rule_requires_value(r, p: _Parsed, parsed, problems) -> None:
-    col, when = r.params["column"], r.params["when_set"]
-    for i, line in enumerate(p.lines):
-        value = p.columns[col][i]
-        if p.columns[when][i] is not None and value is not None and value not in r.params["values"]:
-            problems.append(Problem(p.name, line, col, value, r.text))
-
-
-def _rule_acyclic(r, p: _Parsed, parsed, problems) -> None:
-    """Report each cycle once, at its link on the earliest line."""
-    a, b = r.params["columns"]
-    up: dict[object, list[tuple[object, int]]] = {}
-    for line, x, y in zip(p.lines, p.columns[a], p.columns[b], strict=True):
-        if x is not None and y is not None:
-            up.setdefault(x, []).append((y, line))
-    reported: set[frozenset] = set()
-
-    def walk(path: list, links: list[tuple[object, int]]) -> None:
-        for nxt, line in up.get(path[-1], []):
-            if nxt in path:
-                k = path.index(nxt)
-                cycle = [*links[k:], (nxt, line)]
-                key = frozenset(path[k:])
-                if key not in reported:
-                    reported.add(key)
-                    value, first = min(cycle, key=lambda link: link[1])
-                    chain = " -> ".join(str(c) for c in [*path[k:], nxt])
-                    problems.append(Problem(p.name, first, b, value, f"{r.text}: {chain}"))
-            elif len(path) < 64:
-                walk([*path, nxt], [*links, (nxt, line)])
-
-    for start in sorted(up, key=str):
-        walk([start], [])
-
-
-_RULES: dict[str, Callable] = {
-    "exactly_one": _rule_exactly_one,
-    "cited": _rule_cited,
-    "id_list": _rule_id_list,
-    "range_order": _rule_range_order,
-    "real_date": _rule_real_date,
-    "columns_order": _rule_columns_order,
-    "same_actor": _rule_same_actor,
-    "reference_has": _rule_reference_has,
-    "requires_pattern": _rule_requires_pattern,
-    "requires_value": _rule_requires_value,
-    "acyclic": _rule_acyclic,
-}
-
-
-def _check_rules(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
-    """Every rule of rules.json; cell-level rules run while cells are parsed."""
-    for r in rules():
-        if r.kind == "no_control_characters":
-            continue
-        check = _RULES.get(r.kind)
-        if check is None:
-            raise ValueError(f"{bundled_rules()}: rule {r.id!r} has unknown kind {r.kind!r}")
-        if r.table in parsed:
-            check(r, parsed[r.table], parsed, problems)
 
 
 # --- the descriptor ------------------------------------------------------------------
@@ -663,7 +428,7 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
 # --- building frames ---------------------------------------------------------------
 
 
-def _frame(p: _Parsed) -> pd.DataFrame:
+def _frame(p: Parsed) -> pd.DataFrame:
     data = {}
     for f in p.table.fields:
         data[f.name] = pd.Series(p.columns[f.name], dtype=f.dtype)
@@ -672,7 +437,7 @@ def _frame(p: _Parsed) -> pd.DataFrame:
     return df
 
 
-def _tables(parsed: dict[str, _Parsed], root: Path, fingerprint: str) -> Tables:
+def _tables(parsed: dict[str, Parsed], root: Path, fingerprint: str) -> Tables:
     from research.derive import derive
 
     frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
@@ -691,21 +456,21 @@ def fingerprint(data_dir: Path) -> str:
 
 def _check_all(
     raws: dict[str, _Raw | None], label: Callable[[str], str]
-) -> tuple[dict[str, _Parsed], list[Problem]]:
+) -> tuple[dict[str, Parsed], list[Problem]]:
     """Every check on tables read as text, in one pass: cells, keys, references, rules."""
     problems: list[Problem] = []
-    parsed: dict[str, _Parsed] = {}
+    parsed: dict[str, Parsed] = {}
     for table in schema().tables:
         raw, name = raws.get(table.name), label(table.path)
         if raw is None or not _check_header(table, raw, name, problems):
             continue
         parsed[table.name] = _check_table(table, raw, name, problems)
     _check_references(parsed, problems)
-    _check_rules(parsed, problems)
+    check_rules(parsed, problems)
     return parsed, problems
 
 
-def _parse_dir(root: Path) -> tuple[dict[str, _Parsed], list[Problem]]:
+def _parse_dir(root: Path) -> tuple[dict[str, Parsed], list[Problem]]:
     problems: list[Problem] = []
     _check_descriptor(root, problems)
     raws = {t.name: _read_csv(root / t.path, problems) for t in schema().tables}
