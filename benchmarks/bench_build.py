@@ -82,6 +82,28 @@ def summary_states(output: str) -> dict[str, tuple[str, float]]:
     return found
 
 
+def inputs_stamp() -> tuple[float, str | None]:
+    """Newest modification time among the build's inputs, and that file.
+
+    A report's fingerprint covers the data, the package's source, the notebooks,
+    ``reports.toml`` and ``uv.lock``; when one of them changes while the benchmark
+    runs, a "no-change" build rightly rebuilds, and the run says so.
+    """
+    newest, which = 0.0, None
+    roots = [ROOT / "data", ROOT / "research", ROOT / "notebooks"]
+    files = [ROOT / "reports.toml", ROOT / "uv.lock"]
+    for root in roots:
+        files += [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    for path in files:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        if mtime > newest:
+            newest, which = mtime, str(path.relative_to(ROOT))
+    return newest, which
+
+
 def papermill_args(parameters: dict) -> list[str]:
     """``-p KEY VALUE`` for strings papermill keeps as strings; ``-y`` YAML (JSON) otherwise."""
     args, typed = [], {}
@@ -130,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = tomllib.loads((ROOT / "reports.toml").read_text(encoding="utf-8"))["reports"]
     info = machine()
     load_before = os.getloadavg()
+    stamp_before = inputs_stamp()
     print(
         f"machine: {info['cores']} cores ({info['cpu']}), {info['mem_gb']} GB, "
         f"Python {info['python']}; load average {load_before[0]:.2f}"
@@ -245,6 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         targets["noop"] = noop <= NOOP_TARGET
     targets["noop_tmp"] = noop_tmp <= NOOP_TARGET
     load_after = os.getloadavg()
+    stamp_after = inputs_stamp()
+    inputs_changed = stamp_after[0] > stamp_before[0]
+    if inputs_changed:
+        print(
+            f"note: the build's inputs changed during the run ({stamp_after[1]}); "
+            "no-change builds then rebuild, and timings mix two trees"
+        )
     for key, target in (("ratio", RATIO_TARGET), ("noop", NOOP_TARGET), ("noop_tmp", NOOP_TARGET)):
         if key in targets:
             value = {"ratio": ratio, "noop": noop, "noop_tmp": noop_tmp}[key]
@@ -271,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets_met": targets,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
+        "inputs_changed_during_run": inputs_changed,
         "machine": info,
     }
     print(json.dumps(result, sort_keys=True))

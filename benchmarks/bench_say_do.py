@@ -96,7 +96,9 @@ records its resident set again (``rss_before_mb``: the tables and the
 interpreter), resets the mark and runs ``say_do`` once. ``peak_rss_mb`` is the
 high-water mark during ``say_do`` (tables included); ``say_do_rss_increase_mb``
 is ``peak_rss_mb - rss_before_mb``, the memory the engine itself needs on top
-of its input; ``child_process_peak_rss_mb`` is the whole child's ``ru_maxrss``.
+of its input; ``child_process_peak_rss_mb`` is the whole child's peak (the
+largest of the three stages: on Linux, resetting the mark resets ``ru_maxrss``
+too).
 Where the high-water mark cannot be reset, the peaks are the whole child's and
 ``hwm_reset`` is false.
 """
@@ -929,6 +931,7 @@ def child_rss(args) -> None:
     syn = build(args.positions, args.events, args.seed, args.actors, args.issues, args.cases)
     _trim()
     frames_rss = _proc_status_kb("VmRSS")
+    generation_peak = _ru_maxrss_mb()  # resetting the high-water mark also resets ru_maxrss
     reset = _reset_hwm()
     tables, ff_seconds, _ = from_frames(syn)
     ff_peak = _peak_mb(reset)
@@ -944,7 +947,7 @@ def child_rss(args) -> None:
         "from_frames_peak_rss_mb": round(ff_peak, 1),
         "rss_before_mb": _mb(before),
         "peak_rss_mb": round(_peak_mb(reset), 1),
-        "child_process_peak_rss_mb": round(_ru_maxrss_mb(), 1),
+        "child_process_peak_rss_mb": round(max(generation_peak, ff_peak, _peak_mb(reset)), 1),
         "hwm_reset": reset,
         "child_from_frames_seconds": round(ff_seconds, 3),
         "child_seconds": round(seconds, 3),
@@ -985,9 +988,12 @@ def engine_version() -> dict:
     import importlib
 
     out = {}
-    for name in ("saydo", "actors", "load", "derive"):
+    for name in ("saydo", "actors", "load", "rules", "derive"):
         # research.load is also the name of a function: import the module by its path.
-        mod = importlib.import_module(f"research.{name}")
+        try:
+            mod = importlib.import_module(f"research.{name}")
+        except ImportError:
+            continue
         with open(mod.__file__, "rb") as f:
             out[name] = hashlib.sha256(f.read()).hexdigest()[:12]
     return out

@@ -84,9 +84,16 @@ class Roles:
             a: all(s is None and e is None for _, s, e, _ in ups) for a, ups in self._up.items()
         }
         self._cache: dict[tuple, tuple] = {}
+        self._timeless_cache: dict[str, bool] = {}
 
     def timeless(self, actor: str) -> bool:
         """True when the actor's principals do not depend on the date."""
+        known = self._timeless_cache.get(actor)
+        if known is None:
+            known = self._timeless_cache[actor] = self._reach_timeless(actor)
+        return known
+
+    def _reach_timeless(self, actor: str) -> bool:
         seen, todo = set(), [actor]
         while todo:
             a = todo.pop()
@@ -148,10 +155,9 @@ def attribute(
     """
     codes, uniques = pd.factorize(who.astype(str))
     n = len(codes)
-    starts = None if start is None else start.to_numpy()
-    ends = None if end is None else end.to_numpy()
 
-    def resolve(ids: str, s, e) -> dict[str, tuple[set[str], set[str]]]:
+    def resolve(ids: str, s, e) -> list[tuple[str, frozenset[str], str]]:
+        """(principal, chain, via) for one row's actors, principals sorted."""
         found: dict[str, tuple[set[str], set[str]]] = {}
         for a in ids.split(";"):
             if roles is None:
@@ -164,51 +170,56 @@ def attribute(
                 links = found.setdefault(p, (set(), set()))
                 links[0].update(chain)
                 links[1].update(via.get(p, ()))
-        return found
+        return [(p, frozenset(c), ", ".join(sorted(v))) for p, (c, v) in sorted(found.items())]
 
     timeless = np.array(
         [roles is None or all(roles.timeless(a) for a in ids.split(";")) for ids in uniques],
         dtype=bool,
     )
-    rows: list[np.ndarray] = []
-    owners: list[list[str]] = []
-    chains: list[list[set[str]]] = []
-    # Date-free rows: resolve each distinct `who` once and repeat it.
-    per_code = [
-        sorted(resolve(ids, None, None).items()) if t else []
-        for ids, t in zip(uniques, timeless, strict=True)
+    # Rows whose actors' roles carry no dates: resolve each distinct `who` once,
+    # then gather the answers for every row with array indexing.
+    items = [
+        resolve(ids, None, None) if t else [] for ids, t in zip(uniques, timeless, strict=True)
     ]
-    size = np.array([len(x) for x in per_code], dtype=np.int64)
+    size = np.array([len(x) for x in items], dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(size)[:-1]]) if len(size) else size
+    flat = [x for per in items for x in per]
+    owner_of = np.array([x[0] for x in flat], dtype=object)
+    chain_of = np.empty(len(flat), dtype=object)
+    chain_of[:] = [x[1] for x in flat]
+    via_of = np.array([x[2] for x in flat], dtype=object)
     free = np.flatnonzero(timeless[codes]) if n else np.array([], dtype=np.int64)
-    if free.size:
-        reps = size[codes[free]]
-        rows.append(np.repeat(free, reps))
-        flat_owner = [[p for p, _ in x] for x in per_code]
-        flat_chain = [[c for _, c in x] for x in per_code]
-        owners.append([p for c in codes[free] for p in flat_owner[c]])
-        chains.append([ch for c in codes[free] for ch in flat_chain[c]])  # (chain, via)
+    reps = size[codes[free]]
+    row_free = np.repeat(free, reps)
+    first = np.repeat(offset[codes[free]], reps)
+    within = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+    item = first + within
     # Dated rows: principals depend on when the row happened.
-    dated = np.flatnonzero(~timeless[codes]) if n else np.array([], dtype=np.int64)
-    d_rows, d_owner, d_chain = [], [], []
-    for i in dated:
+    starts = None if start is None else start.to_numpy()
+    ends = None if end is None else end.to_numpy()
+    d_rows, d_owner, d_chain, d_via = [], [], [], []
+    for i in np.flatnonzero(~timeless[codes]) if n else []:
         s = None if starts is None or pd.isna(starts[i]) else pd.Timestamp(starts[i])
         e = None if ends is None or pd.isna(ends[i]) else pd.Timestamp(ends[i])
-        for p, chain in sorted(resolve(uniques[codes[i]], s, e).items()):
+        for p, chain, via in resolve(uniques[codes[i]], s, e):
             d_rows.append(i)
             d_owner.append(p)
             d_chain.append(chain)
-    rows.append(np.array(d_rows, dtype=np.int64))
-    owners.append(d_owner)
-    chains.append(d_chain)
+            d_via.append(via)
+    d_chain_arr = np.empty(len(d_chain), dtype=object)
+    d_chain_arr[:] = d_chain
+    rows = np.concatenate([row_free, np.array(d_rows, dtype=np.int64)])
     out = pd.DataFrame(
         {
-            "row": np.concatenate(rows) if rows else np.array([], dtype=np.int64),
-            "owner": [x for part in owners for x in part],
-            "chain": [x[0] for part in chains for x in part],
-            "via": [", ".join(sorted(x[1])) for part in chains for x in part],
+            "row": rows,
+            "owner": np.concatenate([owner_of[item], np.array(d_owner, dtype=object)]),
+            "chain": np.concatenate([chain_of[item], d_chain_arr]),
+            "via": np.concatenate([via_of[item], np.array(d_via, dtype=object)]),
         }
     )
-    return out.sort_values(["row", "owner"], kind="stable").reset_index(drop=True)
+    if d_rows:  # principals within a row are sorted already; order the rows
+        out = out.iloc[np.argsort(rows, kind="stable")]
+    return out.reset_index(drop=True)
 
 
 def principals(tables_or_roles, attribution: Iterable[str] | str | None = None) -> dict[str, str]:

@@ -168,7 +168,5 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     when = _spans(ev["when"], open_start=True, open_end=False)
     ev["start"], ev["end"], ev["precision"] = when["start"], when["end"], when["precision"]
     ev["status"], ev["n_citations"] = _status(cit, "event_id", ev["event_id"], _accused(ev, roles))
-    for df, src in ((pos, frames["positions"]), (ev, frames["events"])):
-        df.attrs.update(src.attrs)
     out["positions"], out["events"] = pos, ev
     return out

@@ -17,7 +17,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -61,6 +61,8 @@ class Tables:
     citations: pd.DataFrame
     data_dir: Path
     fingerprint: str
+    #: Per table, the line in its file of each row (for messages about a row).
+    lines: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[tuple[str, pd.DataFrame]]:
         for name in TABLE_ORDER:
@@ -113,6 +115,10 @@ class Tables:
 
 def _as_text(values: pd.Series) -> list[str]:
     """A column as the text a CSV file would hold: '' for missing, true/false, ISO days."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object).where(values.notna(), "").tolist()
     out = []
     for v in values.astype(object).tolist():
         if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
@@ -296,11 +302,18 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
     width = len(raw.header)
     index = [raw.header.index(c) for c in table.columns]
     lines: list[int] = []
+    fields = table.fields
     columns: dict[str, list[object]] = {c: [] for c in table.columns}
     raw_cells: dict[str, list[str]] = {c: [] for c in table.columns}
-    seen: dict[str, dict[object, int]] = {f.name: {} for f in table.fields if f.unique}
+    seen: dict[str, dict[object, int]] = {f.name: {} for f in fields if f.unique}
+    # A cell's verdict depends only on its field and text: remember it for the
+    # fields whose values repeat (not ids, which are unique by rule).
+    memo: list[dict[str, tuple[object, str | None]] | None] = [
+        None if f.unique else {} for f in fields
+    ]
     keys: dict[tuple, int] = {}
     composite = len(table.primary_key) > 1
+    key_at = [table.columns.index(c) for c in table.primary_key]
     for line, record in raw.rows:
         if len(record) != width:
             shown = _shown(",".join(record))
@@ -310,8 +323,14 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
             continue
         lines.append(line)
         cells = [record[i] for i in index]
-        for f, value in zip(table.fields, cells, strict=True):
-            typed, rule = _parse_cell(f, value)
+        for f, known, value in zip(fields, memo, cells, strict=True):
+            if known is None:
+                typed, rule = _parse_cell(f, value)
+            else:
+                hit = known.get(value)
+                if hit is None:
+                    hit = known[value] = _parse_cell(f, value)
+                typed, rule = hit
             if rule:
                 problems.append(Problem(name, line, f.name, _shown(value), rule))
             if f.unique and value:
@@ -325,7 +344,7 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
             columns[f.name].append(typed)
             raw_cells[f.name].append(value)
         if composite:
-            key = tuple(cells[table.columns.index(c)] for c in table.primary_key)
+            key = tuple(cells[i] for i in key_at)
             first = keys.setdefault(key, line)
             if first != line and all(key):
                 problems.append(
@@ -432,16 +451,17 @@ def _frame(p: Parsed) -> pd.DataFrame:
     data = {}
     for f in p.table.fields:
         data[f.name] = pd.Series(p.columns[f.name], dtype=f.dtype)
-    df = pd.DataFrame(data)
-    df.attrs["lines"] = p.lines
-    return df
+    return pd.DataFrame(data)
 
 
 def _tables(parsed: dict[str, Parsed], root: Path, fingerprint: str) -> Tables:
     from research.derive import derive
 
     frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
-    return Tables(**derive(frames), data_dir=root, fingerprint=fingerprint)
+    # Line numbers live beside the frames, not in DataFrame.attrs, which pandas
+    # copies deeply on most operations.
+    lines = {name: list(parsed[name].lines) for name in TABLE_ORDER}
+    return Tables(**derive(frames), data_dir=root, fingerprint=fingerprint, lines=lines)
 
 
 def fingerprint(data_dir: Path) -> str:

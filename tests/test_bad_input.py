@@ -258,17 +258,17 @@ def test_validate(case: Path, tmp_path: Path, base_counts: dict[str, int]):
 
 def test_multiline_cell_keeps_physical_line_numbers(tmp_path: Path):
     # The case splits the summary of the first position over two lines.
-    base = research.load(BASE).positions.attrs["lines"]
-    positions = research.load(build(BAD / "quoted_comma_and_newline", tmp_path)).positions
-    assert positions.attrs["lines"] == [base[0]] + [n + 1 for n in base[1:]]
-    assert positions.summary[0] == "Denies ever arming B,\nin so many words."
+    base = research.load(BASE).lines["positions"]
+    t = research.load(build(BAD / "quoted_comma_and_newline", tmp_path))
+    assert t.lines["positions"] == [base[0]] + [n + 1 for n in base[1:]]
+    assert t.positions.summary[0] == "Denies ever arming B,\nin so many words."
 
 
 def test_crlf_leaves_no_carriage_returns(tmp_path: Path):
-    events = research.load(build(BAD / "crlf_line_endings", tmp_path)).events
-    cells = events.select_dtypes(include="string").stack()
+    t = research.load(build(BAD / "crlf_line_endings", tmp_path))
+    cells = t.events.select_dtypes(include="string").stack()
     assert len(cells) and not cells.str.contains("\r").any()
-    assert events.attrs["lines"] == research.load(BASE).events.attrs["lines"]
+    assert t.lines["events"] == research.load(BASE).lines["events"]
 
 
 # --- load -------------------------------------------------------------------------------

@@ -223,3 +223,24 @@ def test_stance_3_and_unknown_actor_are_both_named_by_file_line_and_column(tmp_p
     assert "positions.csv:2: stance: '3': must be between -2 and 2" in out.stderr
     assert "positions.csv:3: speaker_id: 'pezeshkjan': unknown actor id" in out.stderr
     assert "did you mean 'pezeshkian'" in out.stderr
+
+
+def test_frictionless_passes_what_only_research_validate_rejects(tmp_path):
+    """The README's claim: rules.json is checked by research validate alone."""
+    exe = Path(sys.executable).with_name("frictionless")
+    if not exe.exists():
+        pytest.skip("frictionless is a dev dependency; not installed here")
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "minimal", data)
+    path = data / "positions.csv"
+    text = path.read_text(encoding="utf-8")
+    # A window that ends before it starts breaks a rule of rules.json, no Table Schema rule.
+    path.write_text(text.replace("2022-02-24/2024-09-23", "2024-09-23/2022-02-24"), "utf-8")
+    out = subprocess.run(
+        [str(exe), "validate", str(data / "datapackage.json")], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout[-2000:]
+    problems = [str(p) for p in research.validate(data)]
+    assert problems == [
+        "positions.csv:2: window: '2024-09-23/2022-02-24': a window must not end before it starts"
+    ]
