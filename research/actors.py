@@ -252,11 +252,11 @@ def check_ids(kind: str, requested: Iterable[str] | str | None, known: Iterable[
     if requested is None:
         return []
     wanted = [requested] if isinstance(requested, str) else list(requested)
-    pool = sorted(set(known))
+    pool = set(known)  # a set: membership stays constant-time for any number of ids
     bad = []
     for value in wanted:
         if value not in pool:
-            close = difflib.get_close_matches(str(value), pool, n=3, cutoff=0.4)
+            close = difflib.get_close_matches(str(value), sorted(pool), n=3, cutoff=0.4)
             hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
             bad.append(f"unknown {kind} id {value!r}{hint}")
     if bad:

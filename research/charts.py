@@ -22,7 +22,8 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from research.saydo import STATUS_ORDER, VERDICTS
+from research.derive import STATUS_ORDER
+from research.verdicts import VERDICTS
 
 #: Font shipped with the project, used for every chart text.
 FONT = "DejaVu Sans"
@@ -44,6 +45,7 @@ VERDICT_COLOURS = {
     "mixed": "#ff7f0e",
     "consistent": "#2ca02c",
     "untested": "#9e9e9e",
+    "not_testable": "#c5b0d5",
 }
 
 

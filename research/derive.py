@@ -11,7 +11,8 @@ rule stated once, here:
   (``window_from_role``) starts on the first day of that role's start.
 * **Status from citations.** A row's ``status`` is the strongest status among
   the citations that report it (confirmed, reported, alleged, disputed,
-  rumoured, in that order). It becomes ``disputed`` when a cited source
+  rumoured, inferred, in that order; inferred is the author's own inference,
+  not a report). It becomes ``disputed`` when a cited source
   denies it — unless, for a deed, the denial comes from the accused: a doer,
   or an actor tied to a doer by a role (a state's spokesperson denying its
   state's deed), whose denial is a statement to be tested, not evidence that
@@ -35,7 +36,14 @@ from research import dates
 #: Kinds of actor whose words are observations, never a party's own position.
 OBSERVERS = ("analyst", "media", "organisation")
 #: Statuses from strongest to weakest.
-STATUS_ORDER: tuple[str, ...] = ("confirmed", "reported", "alleged", "disputed", "rumoured")
+STATUS_ORDER: tuple[str, ...] = (
+    "confirmed",
+    "reported",
+    "alleged",
+    "disputed",
+    "rumoured",
+    "inferred",
+)
 
 
 def _spans(values: pd.Series, *, open_start: bool, open_end: bool) -> pd.DataFrame:

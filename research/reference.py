@@ -1,72 +1,93 @@
 """A plain-Python say–do, written to be read rather than to be fast.
 
-It states the rules of :mod:`research.saydo` once more as loops over positions
-and events. The tests prove the vectorised engine equal to it on random tables;
-the benchmark times both.
+It states the rules once more as loops over positions and deeds, from the
+declarations in :mod:`research.verdicts` and nothing of the fast engine
+(:mod:`research.saydo`): which positions are asked for, whose deeds test them
+at which date, which claims deeds can test, and which verdict follows. The
+tests prove the vectorised engine equal to it on random tables; the
+benchmark times both.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pandas as pd
 
 from research.actors import resolve_attribution
+from research.dates import parse_part
 from research.load import Tables
-from research.saydo import (
+from research.verdicts import (
     CONTRADICTS_AT,
     DECISIVE_STATUSES,
+    DEFAULT_WEIGHTS,
     EPS,
     REASONS,
-    STATUS_ORDER,
-    resolve_weights,
-    select_positions,
 )
+from research.verdicts import STATUS_ORDER as STATUSES
 
 
 def _when(value: object) -> pd.Timestamp | None:
     return None if pd.isna(value) else pd.Timestamp(value)
 
 
-def _overlaps(ev_start, ev_end, win_start, win_end) -> bool:
-    """Can a deed dated [ev_start, ev_end] fall in [win_start, win_end]? None is open."""
-    if win_end is not None and ev_start is not None and ev_start > win_end:
+def _overlaps(start, end, lo, hi) -> bool:
+    """Can something dated [start, end] fall in [lo, hi]? None is open."""
+    if hi is not None and start is not None and start > hi:
         return False
-    return not (win_start is not None and ev_end is not None and ev_end < win_start)
+    return not (lo is not None and end is not None and end < lo)
 
 
-def _holds(role_start, role_end, start, end) -> bool:
-    """Does a role [role_start, role_end] hold at some time in [start, end]? None is open."""
-    if role_start is not None and end is not None and role_start > end:
-        return False
-    return not (role_end is not None and start is not None and role_end < start)
-
-
-def _principals(roles: list, actor: str, start, end) -> set[str]:
-    """Follow roles that hold in [start, end] upwards; the ends are the principals."""
-    ups = [r for r in roles if r[0] == actor and _holds(r[2], r[3], start, end)]
-    if not ups:
-        return {actor}
-    out: set[str] = set()
-    for r in ups:
-        out |= _principals(roles, r[1], start, end)
-    return out
-
-
-def _role_list(tables: Tables, attribution) -> list:
+def _roles(tables: Tables, attribution) -> list[tuple]:
     """Roles of the kinds asked for as (actor, for, first day, last day)."""
-    from research.dates import parse_part
-
     kinds = resolve_attribution(attribution)
     out = []
     for r in tables.roles.itertuples(index=False):
-        if r.kind not in kinds:
+        if r.kind in kinds:
+            s = None if pd.isna(r.start) else pd.Timestamp(parse_part(r.start).start)
+            e = None if pd.isna(r.end) else pd.Timestamp(parse_part(r.end).end)
+            out.append((r.actor_id, r.for_id, s, e))
+    return out
+
+
+def _walk(roles: list, actor: str, start, end) -> tuple[set[str], set[str]]:
+    """(principals, everyone met): follow roles that hold in [start, end] upwards."""
+    ups = [r for r in roles if r[0] == actor and _overlaps(r[2], r[3], start, end)]
+    if not ups:
+        return {actor}, {actor}
+    ends, met = set(), {actor}
+    for r in ups:
+        e, m = _walk(roles, r[1], start, end)
+        ends |= e
+        met |= m
+    return ends, met
+
+
+def _selected(tables: Tables, roles: list, actors, issues, start, end, case) -> list:
+    """The positions asked for, in table order."""
+    as_list = lambda x: None if x is None else [x] if isinstance(x, str) else list(x)  # noqa: E731
+    actors, issues, cases = as_list(actors), as_list(issues), as_list(case)
+    out = []
+    for p in tables.positions.itertuples(index=False):
+        if cases and p.case_id not in cases:
             continue
-        s = None if pd.isna(r.start) else pd.Timestamp(parse_part(r.start).start)
-        e = None if pd.isna(r.end) else pd.Timestamp(parse_part(r.end).end)
-        out.append((r.actor_id, r.for_id, s, e))
+        if issues and p.issue_id not in issues:
+            continue
+        if start is not None and p.said_start < pd.Timestamp(start):
+            continue
+        if end is not None and p.said_start > pd.Timestamp(end):
+            continue
+        if actors:
+            who = [p.speaker_id] + ([] if pd.isna(p.subjects) else p.subjects.split(";"))
+            met = set()
+            for a in who:
+                met |= _walk(roles, a, _when(p.said_start), _when(p.said_end))[1]
+            if not met & set(actors):
+                continue
+        out.append(p)
     return out
 
 
@@ -83,84 +104,96 @@ def say_do_reference(
     group: bool = True,
 ) -> pd.DataFrame:
     """Same rows and verdict columns as :func:`research.say_do` (without evidence)."""
-    w = resolve_weights(weights)
-    roles = _role_list(tables, attribution)
+    w = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
+    roles = _roles(tables, attribution)
 
     def owners(ids: str, start, end) -> set[str]:
         out: set[str] = set()
         for a in ids.split(";"):
-            out |= _principals(roles, a, start, end) if group else {a}
+            out |= _walk(roles, a, start, end)[0] if group else {a}
         return out
 
-    positions = select_positions(tables, actors, issues, start, end, case, attribution)
     stance_of = {
         (b.event_id, b.issue_id): int(b.stance) for b in tables.event_issues.itertuples(index=False)
     }
     events = list(tables.events.itertuples(index=False))
     rows = []
-    for p in positions.itertuples(index=False):
-        tested_ids = p.speaker_id if pd.isna(p.subjects) else p.subjects
-        for principal in sorted(owners(tested_ids, _when(p.said_start), _when(p.said_end))):
-            win_start, win_end = _when(p.window_start), _when(p.window_end)
-            stated = int(p.stance)
-            matched = []
-            for e in events:
-                if e.case_id != p.case_id or (e.event_id, p.issue_id) not in stance_of:
-                    continue
-                if principal not in owners(e.doers, _when(e.start), _when(e.end)):
-                    continue
-                if w[e.status] <= 0:
-                    continue
-                if _overlaps(_when(e.start), _when(e.end), win_start, win_end):
-                    matched.append(
-                        SimpleNamespace(**e._asdict(), stance=stance_of[(e.event_id, p.issue_id)])
-                    )
-
-            total_w = sum(w[e.status] for e in matched)
-            deed = (
-                sum(w[e.status] * int(e.stance) for e in matched) / total_w if total_w else math.nan
-            )
-            gap = stated - deed
-            contradicting = [e for e in matched if abs(int(e.stance) - stated) >= CONTRADICTS_AT]
-            agreeing = [e for e in matched if abs(int(e.stance) - stated) < CONTRADICTS_AT]
-            decisive = [
-                e for e in contradicting if e.precision != "range" and e.status in DECISIVE_STATUSES
-            ]
-            big_gap = not math.isnan(gap) and abs(gap) >= CONTRADICTS_AT - EPS
-
-            if not matched:
-                verdict, reason = "untested", REASONS["no_deeds"]
-            elif decisive and big_gap:
-                verdict, reason = "contradicted", REASONS["strong_contradiction"]
-            elif decisive:
-                verdict, reason = "mixed", REASONS["both_ways"]
-            elif contradicting and agreeing:
-                verdict, reason = "mixed", REASONS["weak_beside_agreeing"]
-            elif contradicting:
-                verdict, reason = "untested", REASONS["weak_only"]
-            else:
-                verdict, reason = "consistent", REASONS["all_agree"]
-
-            deciding = decisive if verdict == "contradicted" else matched
-            strongest = min((STATUS_ORDER.index(e.status) for e in deciding), default=None)
-            rows.append(
-                {
-                    "position_id": p.position_id,
-                    "principal": principal,
-                    "n_deeds": len(matched),
-                    "n_agreeing": len(agreeing),
-                    "n_contradicting": len(contradicting),
-                    "n_imprecise": sum(1 for e in matched if e.precision != "day"),
-                    "deed_stance": deed,
-                    "gap": gap,
-                    "verdict": verdict,
-                    "reason": reason,
-                    "strongest_status": None if strongest is None else STATUS_ORDER[strongest],
-                    "evidence_ids": tuple(e.event_id for e in deciding),
-                }
-            )
+    for p in _selected(tables, roles, actors, issues, start, end, case):
+        tested = p.speaker_id if pd.isna(p.subjects) else p.subjects
+        for principal in sorted(owners(tested, _when(p.said_start), _when(p.said_end))):
+            rows.append(_verdict(p, principal, events, stance_of, w, owners))
     columns = [
         "position_id", "principal", "n_deeds", "n_agreeing", "n_contradicting", "n_imprecise",
         "deed_stance", "gap", "verdict", "reason", "strongest_status", "evidence_ids",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _verdict(p, principal: str, events: list, stance_of: dict, w: dict, owners) -> dict:
+    """One position tested against one principal's deeds, by the documented rules."""
+    lo, hi = _when(p.window_start), _when(p.window_end)
+    if p.claim == "prediction" and pd.isna(p.condition):
+        after = pd.Timestamp(p.said_end) + timedelta(days=1)  # only deeds after it was said
+        lo = after if lo is None or after > lo else lo
+    if p.claim in ("request", "evidence"):
+        untestable = f"not_testable_{p.claim}"
+    elif p.claim == "prediction" and not pd.isna(p.condition):
+        untestable = "not_testable_condition"
+    else:
+        untestable = None
+    stated = int(p.stance)
+    matched = []
+    empty = lo is not None and hi is not None and lo > hi
+    for e in events:
+        if untestable or empty or e.case_id != p.case_id:
+            continue
+        if (e.event_id, p.issue_id) not in stance_of or w[e.status] <= 0:
+            continue
+        if principal not in owners(e.doers, _when(e.start), _when(e.end)):
+            continue
+        if _overlaps(_when(e.start), _when(e.end), lo, hi):
+            matched.append(
+                SimpleNamespace(**e._asdict(), stance=stance_of[(e.event_id, p.issue_id)])
+            )
+
+    total_w = sum(w[e.status] for e in matched)
+    deed = sum(w[e.status] * e.stance for e in matched) / total_w if total_w else math.nan
+    gap = stated - deed
+    contradicting = [e for e in matched if abs(e.stance - stated) >= CONTRADICTS_AT]
+    agreeing = [e for e in matched if abs(e.stance - stated) < CONTRADICTS_AT]
+    decisive = [
+        e for e in contradicting if e.precision != "range" and e.status in DECISIVE_STATUSES
+    ]
+    big_gap = not math.isnan(gap) and abs(gap) >= CONTRADICTS_AT - EPS
+
+    if untestable:
+        verdict, reason = "not_testable", REASONS[untestable]
+    elif not matched:
+        verdict, reason = "untested", REASONS["no_deeds"]
+    elif decisive and big_gap:
+        verdict, reason = "contradicted", REASONS["strong_contradiction"]
+    elif decisive:
+        verdict, reason = "mixed", REASONS["both_ways"]
+    elif contradicting and agreeing:
+        verdict, reason = "mixed", REASONS["weak_beside_agreeing"]
+    elif contradicting:
+        verdict, reason = "untested", REASONS["weak_only"]
+    else:
+        verdict, reason = "consistent", REASONS["all_agree"]
+
+    deciding = decisive if verdict == "contradicted" else matched
+    strongest = min((STATUSES.index(e.status) for e in deciding), default=None)
+    return {
+        "position_id": p.position_id,
+        "principal": principal,
+        "n_deeds": len(matched),
+        "n_agreeing": len(agreeing),
+        "n_contradicting": len(contradicting),
+        "n_imprecise": sum(1 for e in matched if e.precision != "day"),
+        "deed_stance": deed,
+        "gap": gap,
+        "verdict": verdict,
+        "reason": reason,
+        "strongest_status": None if strongest is None else STATUSES[strongest],
+        "evidence_ids": tuple(e.event_id for e in deciding),
+    }

@@ -2,22 +2,30 @@
 
 The rules, in the words an analyst would use:
 
-* **Whose deeds.** A position is tested against deeds by the actor it is
-  about (its ``subject_id``, else its speaker) and by every actor that shares
-  that actor's principal (the end of its speaks-for chain): a president's
+* **Whose deeds.** A position is tested against deeds of its own case by the
+  actors it is about (its ``subjects``, else its speaker) and by every actor
+  that shares their principal at the time (the end of the chain of roles
+  that hold then, of the kinds ``attribution=`` asks for): a president's
   words meet his state's deeds and its organs'; an analyst's assessment of
-  Russia meets Russia's. Pass ``group=False`` to use that actor's own deeds
-  only.
+  Russia meets Russia's. Pass ``group=False`` to use those actors' own deeds
+  only. A deed with several doers counts for each.
+* **What deeds can test.** Denials, descriptions of own conduct, pledges and
+  assessments are tested against deeds in their window; a prediction only
+  against deeds after it was said (its window starts the day after); a
+  request to others, a statement about evidence or silence, and a
+  prediction whose condition is not on record are ``not_testable``.
 * **Which deeds.** Deeds on the same issue whose dates *can* fall inside the
-  position's window. A deed dated to a month, season or year, or one that
-  spans a range, counts when that period overlaps the window; such deeds are
-  counted in ``n_imprecise``. An empty window bound is open.
+  position's window. A deed dated to a week, month, season or year, or one
+  that spans a range, counts when that period overlaps the window; such
+  deeds are counted in ``n_imprecise``. An empty window bound is open.
 * **How certain.** Each deed weighs by its status (:data:`DEFAULT_WEIGHTS`,
-  overridable with ``weights``); a status weighted 0 is ignored. The deed
-  stance is the weighted mean stance; ``gap`` is stated minus deed stance.
+  overridable with ``weights``); a status weighted 0 — ``inferred`` by
+  default — is listed in :func:`evidence` but never counted. The deed stance
+  is the weighted mean stance; ``gap`` is stated minus deed stance.
 * **Verdict.** A deed *contradicts* a position when their stances are at
   least :data:`CONTRADICTS_AT` apart, and *agrees* otherwise.
 
+  - ``not_testable``: deeds cannot settle the claim (above).
   - ``untested``: no deed bears on it, or the only deeds that contradict it
     are weak (below ``reported``) or loosely dated (precision ``range``) and
     none agrees.
@@ -27,7 +35,9 @@ The rules, in the words an analyst would use:
     gap under 2, or weak contradiction beside agreeing deeds.
   - ``consistent``: every deed agrees.
 
-  The ``reason`` column says which rule decided.
+  The ``reason`` column says which rule decided, for every verdict. The
+  vocabulary — statuses, weights, verdicts, reasons — is declared once in
+  :mod:`research.verdicts`.
 
 The computation never forms position–event pairs: events are sorted once by
 (key, start) and by (key, end), and each position reads prefix counts at the
@@ -45,33 +55,16 @@ import pandas as pd
 from research.actors import Roles, attribute, check_ids
 from research.derive import STATUS_ORDER
 from research.load import Tables
-
-#: Default weight of a deed by its status.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "confirmed": 1.0,
-    "reported": 0.75,
-    "alleged": 0.5,
-    "disputed": 0.25,
-    "rumoured": 0.25,
-}
-#: Statuses strong enough for a deed to contradict a position on its own.
-DECISIVE_STATUSES: tuple[str, ...] = ("confirmed", "reported")
-#: A deed contradicts a position when their stances are at least this far apart.
-CONTRADICTS_AT = 2
-#: The four verdicts, in the order reports show them.
-VERDICTS: tuple[str, ...] = ("contradicted", "mixed", "consistent", "untested")
-#: Tolerance for comparing the weighted gap with its threshold.
-EPS = 1e-9
+from research.verdicts import (
+    CONTRADICTS_AT,
+    DECISIVE_STATUSES,
+    DEFAULT_WEIGHTS,
+    EPS,
+    REASONS,
+    VERDICTS,
+)
 
 STANCES = np.arange(-2, 3)
-REASONS = {
-    "no_deeds": "no deed by these actors on this issue can fall in the window",
-    "strong_contradiction": "a firmly dated deed at 'reported' or stronger contradicts it",
-    "both_ways": "contradicting deeds, but the weighted deeds are within 2 of the stated stance",
-    "weak_beside_agreeing": "only weak or loosely dated deeds contradict it; others agree",
-    "weak_only": "all its deeds contradict it but are weak (below 'reported') or loosely dated",
-    "all_agree": "every deed in the window agrees with it",
-}
 
 _OPEN = np.iinfo(np.int64).min  # an open (missing) date bound
 
@@ -205,6 +198,36 @@ def _attributed(
     p_key = key(pos_sel["case_id"], p_rows["principal"], pos_sel["issue_id"])
     d_key = key(d_rows["case_id"], d_rows["principal"], d_rows["issue_id"])
     return p_rows, p_key, d_rows, d_key
+
+
+#: Why a position cannot be tested, as codes: 0 it can be.
+_UNTESTABLE = ("", "not_testable_request", "not_testable_evidence", "not_testable_condition")
+
+
+def _windows(positions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each position's window as day numbers, and whether deeds can test it.
+
+    A prediction is tested only against deeds after it was said: its window
+    starts the day after the last day it can have been said. Requests and
+    statements about evidence cannot be tested (code 1, 2), nor a prediction
+    with a condition (code 3): the tables do not record that the condition came.
+    A prediction whose window ends before it was said has an empty window
+    (``empty``): no deed can test it.
+    """
+    lo, hi = _days(positions["window_start"]), _days(positions["window_end"])
+    claim = positions["claim"].astype(str).to_numpy()
+    conditional = positions["condition"].notna().to_numpy(dtype=bool)
+    prediction = (claim == "prediction") & ~conditional
+    after_said = _days(positions["said_end"]) + 1
+    lo = np.where(prediction, np.maximum(lo, after_said), lo)
+    code = np.select(
+        [claim == "request", claim == "evidence", (claim == "prediction") & conditional],
+        [1, 2, 3],
+        0,
+    )
+    empty = (hi != _OPEN) & (lo > hi)
+    lo = np.where(empty, hi, lo)  # a valid window whose counts are then dropped
+    return lo, hi, code, empty
 
 
 # Every event falls in one class: status x stance x dating, where dating is
@@ -367,7 +390,9 @@ def _pack(lookup: np.ndarray, n_events: int) -> list[tuple[np.ndarray, list]]:
     return words
 
 
-def _verdicts(counts: np.ndarray, stated: np.ndarray, weights: dict[str, float]) -> dict:
+def _verdicts(
+    counts: np.ndarray, stated: np.ndarray, weights: dict[str, float], untestable: np.ndarray
+) -> dict:
     """Turn per-position column sums into deed stance, gap, verdict and reason."""
     n_st = len(STATUS_ORDER)
     n_by_status = counts[:, 0 : 2 * n_st : 2]
@@ -393,6 +418,7 @@ def _verdicts(counts: np.ndarray, stated: np.ndarray, weights: dict[str, float])
 
     big_gap = np.abs(np.nan_to_num(gap)) >= CONTRADICTS_AT - EPS
     rules = [  # first match wins; the last is the default
+        *[(untestable == k, "not_testable", why) for k, why in enumerate(_UNTESTABLE) if k],
         (n == 0, "untested", "no_deeds"),
         ((n_strong > 0) & big_gap, "contradicted", "strong_contradiction"),
         (n_strong > 0, "mixed", "both_ways"),
@@ -480,25 +506,27 @@ def say_do(
     >>> import research
     >>> t = research.load()
     >>> r = research.say_do(t, actors="IRN", case="russia-iran")
-    >>> set(r.verdict) <= {"consistent", "contradicted", "mixed", "untested"}
+    >>> set(r.verdict) <= {"consistent", "contradicted", "mixed", "untested", "not_testable"}
     True
     """
     w = resolve_weights(weights)
     pos = select_positions(tables, actors, issues, start, end, case, attribution)
     p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
+    lo, hi, untestable, empty = _windows(tested)
     counts = window_counts(
         pos_key,
-        _days(tested["window_start"]),
-        _days(tested["window_end"]),
+        lo,
+        hi,
         ev_key,
         _days(deeds["start"]),
         _days(deeds["end"]),
         _event_classes(deeds),
         _lookup(w),
     )
+    counts[(untestable > 0) | empty] = 0  # no deed weighs for a claim it cannot test
     stated = tested["stance"].to_numpy(dtype=np.int64)
-    result = _verdicts(counts, stated, w)
+    result = _verdicts(counts, stated, w, untestable)
     out = tested.reset_index(drop=True).copy()
     out.insert(out.columns.get_loc("issue_id"), "principal", p_rows["principal"].astype("string"))
     out.insert(out.columns.get_loc("issue_id"), "via", p_rows["via"].astype("string"))
@@ -531,7 +559,9 @@ def evidence(
     ``via`` (the roles through which this deed counts for the principal:
     the links used, shown beside the evidence), the deed's own columns with
     the ``issue_id`` and ``stance`` it has on the position's issue, then
-    ``role`` (``contradicts`` or ``agrees``),
+    ``role`` (``contradicts`` or ``agrees``), ``counted`` (False for a
+    deed whose status weighs 0, such as ``inferred``, or for a claim deeds
+    cannot test: listed apart, never part of a verdict),
     ``decisive`` (firmly dated, at ``reported`` or stronger, and
     contradicting), ``imprecise`` (not dated to a day), ``weight``.
     """
@@ -542,8 +572,8 @@ def evidence(
     p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
     ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
-    ev_s, lo = _days(deeds["start"]), _days(tested["window_start"])  # _OPEN is the earliest
-    ev_e, hi = _days(deeds["end"]), _days(tested["window_end"])
+    lo, hi, untestable, empty = _windows(tested)  # _OPEN is the earliest day
+    ev_s, ev_e = _days(deeds["start"]), _days(deeds["end"])
     latest = np.iinfo(np.int64).max
     ev_e[ev_e == _OPEN], hi[hi == _OPEN] = latest, latest  # an open upper bound is the latest
     order = np.argsort(ev_key, kind="stable")
@@ -554,7 +584,7 @@ def evidence(
     p_idx = np.repeat(np.arange(len(tested)), sizes)
     starts = np.repeat(first, sizes)
     e_idx = order[starts + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))]
-    hit = (ev_s[e_idx] <= hi[p_idx]) & (ev_e[e_idx] >= lo[p_idx]) & (ev_w[e_idx] > 0)
+    hit = (ev_s[e_idx] <= hi[p_idx]) & (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
     p_idx, e_idx = p_idx[hit], e_idx[hit]
     pairs = deeds.iloc[e_idx].reset_index(drop=True)
     stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
@@ -567,9 +597,11 @@ def evidence(
     pairs["role"] = pd.Categorical(
         np.where(contra, "contradicts", "agrees"), ["contradicts", "agrees"]
     )
-    pairs["decisive"] = contra & firm & strong
+    counted = (ev_w[e_idx] > 0) & (untestable[p_idx] == 0)
+    pairs["decisive"] = contra & firm & strong & counted
     pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
     pairs["weight"] = ev_w[e_idx]
+    pairs["counted"] = counted
     return pairs.sort_values(
         ["position_id", "principal", "start", "event_id"], kind="stable"
     ).reset_index(drop=True)
@@ -587,6 +619,7 @@ def _evidence_ids(
     ids = sorted(set(out["position_id"]) if wanted is None else set(out["position_id"]) & wanted)
     pairs = evidence(tables, ids, w, attribution=attribution, group=group)
     by_row: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    pairs = pairs[pairs["counted"]]
     for pid, who, eid, decisive in zip(
         pairs["position_id"], pairs["principal"], pairs["event_id"], pairs["decisive"], strict=True
     ):
@@ -616,31 +649,31 @@ def gap_summary(
     attribution: Sequence[str] | str | None = None,
     group: bool = True,
 ) -> pd.DataFrame:
-    """Per speaker and issue: positions, tested, contradicted share, mean gap.
+    """Per speaker and issue: positions, not testable, tested, contradicted share, mean gap.
 
-    ``contradicted_share`` is contradicted / tested (NaN when nothing was
-    tested); ``mean_gap`` averages the gaps of tested positions.
+    ``tested`` leaves out positions no deed bears on and claims deeds cannot
+    test; ``contradicted_share`` is contradicted / tested (NaN when nothing
+    was tested); ``mean_gap`` averages the gaps of tested positions.
     """
     r = say_do(
         tables, actors, issues, start, end, weights,
         case=case, attribution=attribution, group=group, evidence=False,
     )  # fmt: skip
+    tested = ~r["verdict"].isin(["untested", "not_testable"])
     r = r.assign(
-        tested=r["verdict"] != "untested",
+        tested=tested,
+        not_testable=r["verdict"] == "not_testable",
         contradicted=r["verdict"] == "contradicted",
-        gap_tested=r["gap"].where(r["verdict"] != "untested"),
+        gap_tested=r["gap"].where(tested),
     )
     g = r.groupby(["speaker_id", "issue_id"], observed=True, sort=True)
     out = g.agg(
         positions=("position_id", "size"),
+        not_testable=("not_testable", "sum"),
         tested=("tested", "sum"),
         contradicted=("contradicted", "sum"),
         mean_gap=("gap_tested", "mean"),
     ).reset_index()
     tested = out["tested"].astype(float)
-    out.insert(5, "contradicted_share", out["contradicted"] / tested.where(tested > 0))
+    out.insert(6, "contradicted_share", out["contradicted"] / tested.where(tested > 0))
     return out
-
-
-# The decisive statuses lead STATUS_ORDER: column layouts above rely on it.
-assert STATUS_ORDER[: len(DECISIVE_STATUSES)] == DECISIVE_STATUSES

@@ -28,7 +28,7 @@ def tables(
 
     A position is a dict with ``position_id``, ``speaker_id``, ``issue_id``,
     ``stance``, ``said`` and ``window`` and optionally ``subjects``,
-    ``claim``, ``case_id``, ``status``. An event has ``event_id``, ``doers``,
+    ``claim``, ``condition``, ``case_id``, ``status``. An event has ``event_id``, ``doers``,
     ``when``, ``issues`` (issue id -> stance) and optionally ``occurrence``,
     ``status``, ``case_id``, ``negated``. A role has ``actor_id``, ``for_id``
     and optionally ``kind``, ``start``, ``end``.
@@ -46,6 +46,7 @@ def tables(
                 "stance": p["stance"],
                 "claim": p.get("claim", "own_conduct"),
                 "voice": "own_words",
+                "condition": p.get("condition"),
                 "said": p["said"],
                 "window": p.get("window", "../.."),
                 "summary": "synthetic",
@@ -136,7 +137,7 @@ def tables(
         positions=frame(
             pos_rows,
             ["position_id", "case_id", "speaker_id", "subjects", "issue_id", "stance", "claim"]
-            + ["voice", "said", "window", "summary"],
+            + ["voice", "condition", "said", "window", "summary"],
         ),
         events=frame(
             ev_rows,

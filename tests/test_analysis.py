@@ -137,10 +137,72 @@ def test_bad_weights_are_rejected(t):
         research.say_do(t, weights={"reported": -1})
 
 
-def test_a_subject_with_no_deeds_is_untested_with_reason(t):
-    r = row(research.say_do(t), "pundit_on_ab", "BBB")
+def test_a_subject_with_no_deeds_is_untested_with_reason():
+    tb = synthetic.tables(
+        actors=["AAA", "BBB"],
+        issues=["arms"],
+        positions=[{"position_id": "p", "speaker_id": "AAA", "subjects": "BBB",
+                    "issue_id": "arms", "stance": 1, "said": "2024", "claim": "assessment"}],
+        events=[{"event_id": "e", "doers": "AAA", "when": "2024-03", "issues": {"arms": 2}}],
+    )  # fmt: skip
+    r = row(research.say_do(tb), "p", "BBB")
     assert r.verdict == "untested" and r.n_deeds == 0 and "no deed" in r.reason
     assert math.isnan(r.deed_stance) and r.evidence_ids == ()
+
+
+def _claims(claim: str, condition: str | None = None, window: str = "../..") -> pd.Series:
+    """One statement by AAA about its own arms, beside a deed of AAA's before and after it."""
+    tb = synthetic.tables(
+        actors=["AAA"],
+        issues=["arms"],
+        positions=[{"position_id": "p", "speaker_id": "AAA", "issue_id": "arms", "stance": -2,
+                    "said": "2024-06-15", "window": window, "claim": claim,
+                    "condition": condition}],
+        events=[
+            {"event_id": "before", "doers": "AAA", "when": "2024-03-01", "issues": {"arms": 2}},
+            {"event_id": "after", "doers": "AAA", "when": "2024-09-01", "issues": {"arms": 2}},
+        ],
+    )  # fmt: skip
+    return row(research.say_do(tb), "p")
+
+
+def test_requests_and_statements_about_evidence_are_not_testable():
+    for claim, why in (("request", "a request to others"), ("evidence", "about evidence")):
+        r = _claims(claim)
+        assert r.verdict == "not_testable" and why in r.reason
+        assert r.n_deeds == 0 and r.evidence_ids == ()
+
+
+def test_a_prediction_meets_only_deeds_after_it_was_said():
+    r = _claims("prediction")
+    assert r.evidence_ids == ("after",) and r.verdict == "contradicted"
+    denial = _claims("denial")  # a denial of the same window meets both
+    assert set(denial.evidence_ids) == {"before", "after"}
+    ended = _claims("prediction", window="../2024-06-01")  # a window over before it was said
+    assert ended.verdict == "untested" and ended.n_deeds == 0
+
+
+def test_a_conditional_prediction_is_not_testable_until_its_condition_is_on_record(t):
+    r = _claims("prediction", condition="if war breaks out")
+    assert r.verdict == "not_testable" and "condition" in r.reason
+    assert row(research.say_do(t), "pundit_on_ab").verdict == "not_testable"  # the fixture's
+
+
+def test_an_inferred_deed_weighs_nothing_and_is_listed_apart():
+    tb = synthetic.tables(
+        actors=["AAA"],
+        issues=["arms"],
+        positions=[{"position_id": "p", "speaker_id": "AAA", "issue_id": "arms", "stance": -2,
+                    "said": "2024-06-15", "claim": "denial"}],
+        events=[{"event_id": "guess", "doers": "AAA", "when": "2024-03-01",
+                 "issues": {"arms": 2}, "status": "inferred"}],
+    )  # fmt: skip
+    r = row(research.say_do(tb), "p")
+    assert r.verdict == "untested" and r.n_deeds == 0
+    pairs = research.evidence(tb, ["p"])
+    assert list(pairs["event_id"]) == ["guess"] and not pairs["counted"].any()
+    weighed = row(research.say_do(tb, weights={"inferred": 0.5}), "p")
+    assert weighed.n_deeds == 1
 
 
 def test_filters_by_actor_chain_subject_issue_and_date(t):
@@ -175,8 +237,9 @@ def test_gap_summary_counts_tested_and_contradicted(t):
     lead = g.loc[("lead_a", "arms")]
     assert (lead.positions, lead.tested, lead.contradicted) == (2, 2, 2)
     assert lead.contradicted_share == 1.0
-    pundit = g.loc[("pundit", "arms")]  # pundit_view and pundit_on_ab (twice), one untested
-    assert (pundit.positions, pundit.tested, pundit.contradicted_share) == (3, 2, 0.0)
+    pundit = g.loc[("pundit", "arms")]  # pundit_view; pundit_on_ab twice, a conditional prediction
+    assert (pundit.positions, pundit.not_testable, pundit.tested) == (3, 2, 1)
+    assert pundit.contradicted_share == 0.0
     nothing_counts = {s: 0 for s in ("confirmed", "reported", "rumoured", "disputed")}
     untested = research.gap_summary(t, weights=nothing_counts)
     assert untested["contradicted_share"].isna().all() and untested["mean_gap"].isna().all()

@@ -16,6 +16,7 @@ from research.reference import say_do_reference
 from research.saydo import STATUS_ORDER
 
 DAY0 = dt.date(2024, 1, 1)
+CLAIMS = ["denial", "own_conduct", "pledge", "assessment", "prediction", "request", "evidence"]
 
 
 def _iso(i: int) -> str:
@@ -80,6 +81,8 @@ def tables(draw) -> research.Tables:
     for k in range(draw(st.integers(0, 8))):
         subjects = draw(st.one_of(st.none(), some_actors))
         w = draw(window())
+        claim = draw(st.sampled_from(CLAIMS))
+        conditional = claim in ("prediction", "pledge") and draw(st.booleans())
         positions.append(
             {
                 "position_id": f"p{k}",
@@ -90,6 +93,8 @@ def tables(draw) -> research.Tables:
                 "said": draw(written_date()),
                 "window": w,
                 "stance": draw(st.integers(-2, 2)),
+                "claim": claim,
+                "condition": "if it happens" if conditional else None,
             }
         )
     events = []
@@ -159,7 +164,13 @@ def test_fast_say_do_equals_reference(t, w, group, attribution):
 @given(t=tables())
 def test_verdicts_only_take_the_four_values_and_gap_is_stated_minus_deeds(t):
     r = research.say_do(t)
-    assert set(r["verdict"].astype(str)) <= {"consistent", "contradicted", "mixed", "untested"}
+    verdicts = {"consistent", "contradicted", "mixed", "untested", "not_testable"}
+    assert set(r["verdict"].astype(str)) <= verdicts
+    untestable = r["claim"].isin(["request", "evidence"]) | (
+        (r["claim"] == "prediction") & r["condition"].notna()
+    )
+    assert (r.loc[untestable, "verdict"] == "not_testable").all()
+    assert (r.loc[untestable, "n_deeds"] == 0).all()
     tested = r["n_deeds"] > 0
     np.testing.assert_allclose(
         r.loc[tested, "gap"], r.loc[tested, "stance"].astype(float) - r.loc[tested, "deed_stance"]
@@ -172,6 +183,7 @@ def test_verdicts_only_take_the_four_values_and_gap_is_stated_minus_deeds(t):
 def test_evidence_pairs_count_the_deeds_each_verdict_saw(t):
     r = research.say_do(t, evidence=False)
     pairs = research.evidence(t)
+    pairs = pairs[pairs["counted"]]  # weight-0 deeds and untestable claims are listed apart
     per_position = pairs.groupby(["position_id", "principal"]).size()
     expected = r.set_index(["position_id", "principal"])["n_deeds"]
     got = per_position.reindex(expected.index, fill_value=0)
