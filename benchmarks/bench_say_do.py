@@ -432,7 +432,7 @@ def build(
     p_issue = issues_draw(n)
     said_day = rng.integers(0, SAID_SPAN, n)
     said_prec = np.asarray(SAID_PRECISIONS)[_draw(rng, SAID_PRECISION_P, n)]
-    said, _, _ = _written(said_day, said_prec)
+    said, _, said_last = _written(said_day, said_prec)
     length = _log_uniform(rng, 1, 5 * 365, n)
     shape = _draw(rng, (0.55, 0.20, 0.10, 0.07, 0.06, 0.02), n)
     lo = np.choose(shape, [said_day - length, said_day, said_day - length // 2] + [said_day] * 3)
@@ -552,6 +552,8 @@ def build(
                 "lo": days(lo, lo_open, OPEN_LO),
                 "hi": days(hi, hi_open, OPEN_HI),
                 "stance": p_stance,
+                "claim": pd.Categorical.from_codes(claim, categories=list(CLAIMS)),
+                "said_last": said_last + EPOCH_OFFSET,
             }
         ),
         "position_tested": pd.DataFrame(
@@ -657,7 +659,11 @@ tested AS (
     FROM position_tested AS t JOIN principal_of AS pr ON pr.actor = t.actor
 ),
 pos AS (
-    SELECT p.pid, t.principal, p.case_id, p.issue, p.lo, p.hi, p.stance
+    -- A prediction meets only deeds after it was said; requests are not testable.
+    SELECT p.pid, t.principal, p.case_id, p.issue, p.hi, p.stance,
+           CASE WHEN p.claim = 'prediction' THEN greatest(p.lo, p.said_last + 1)
+                ELSE p.lo END AS lo,
+           p.claim IN ('request', 'evidence') AS untestable
     FROM positions AS p JOIN tested AS t ON t.pid = p.pid
 ),
 deed_principals AS (
@@ -677,7 +683,7 @@ live AS (
     WHERE (CASE e.status {w_case} ELSE 0.0 END) > 0
 ),
 per_position AS (
-    SELECT p.pid, p.principal,
+    SELECT p.pid, p.principal, p.untestable,
            p.stance AS stated,
            count(live.issue) AS n_deeds,
            sum(live.w * live.stance) AS w_stance,
@@ -693,14 +699,15 @@ per_position AS (
     FROM pos AS p
     LEFT JOIN live
         ON live.case_id = p.case_id AND live.principal = p.principal AND live.issue = p.issue
-       AND live.ev_start <= p.hi AND live.ev_end >= p.lo
-    GROUP BY p.pid, p.principal, p.stance
+       AND live.ev_start <= p.hi AND live.ev_end >= p.lo AND p.lo <= p.hi AND NOT p.untestable
+    GROUP BY p.pid, p.principal, p.stance, p.untestable
 ),
 verdicts AS (
     SELECT *,
            w_stance / w_total AS deed_stance,
            stated - w_stance / w_total AS gap,
            CASE
+               WHEN untestable THEN 'not_testable'
                WHEN n_deeds = 0 THEN 'untested'
                WHEN n_decisive > 0 AND abs(stated - w_stance / w_total) >= 2 - 1e-9
                    THEN 'contradicted'
@@ -1100,6 +1107,17 @@ def main(argv=None) -> int:
         f"verdicts {verdicts}"
     )
     log(f"from_frames / say_do = {ff_seconds / seconds:,.1f}")
+    # The README's first call: say_do with evidence (the deciding event ids) on.
+    gc.collect()
+    t0 = time.perf_counter()
+    with_evidence = research.say_do(tables)
+    evidence_seconds = time.perf_counter() - t0
+    n_ids = int(with_evidence["evidence_ids"].map(len).sum())
+    log(
+        f"say_do with evidence: {evidence_seconds:.3f} s ({n_ids:,} evidence ids); "
+        f"with / without = {evidence_seconds / seconds:.2f}"
+    )
+    del with_evidence
     # Diagnostic: the loader keeps each row's line number in DataFrame.attrs, and pandas
     # deep-copies attrs on most operations; the same run on frames without attrs shows
     # what that costs. The result must not change.
@@ -1161,6 +1179,8 @@ def main(argv=None) -> int:
         "rows": n_rows,
         "pairs": fast_pairs,
         "seconds": round(seconds, 4),
+        "evidence_seconds": round(evidence_seconds, 4),
+        "ratio_evidence_vs_without": round(evidence_seconds / seconds, 2),
         "fast_runs": [round(t, 4) for t in fast_times],
         "from_frames_seconds": round(ff_seconds, 3),
         "from_frames_parts": {k: round(v, 3) for k, v in ff_parts.items()},
