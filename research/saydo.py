@@ -537,7 +537,8 @@ def say_do(
             out[name] = values
     if evidence is not False:
         wanted = None if evidence is True else set(evidence)
-        ids = _evidence_ids(tables, out, wanted, w, attribution, group)
+        verdict = np.asarray(out["verdict"].astype(str))
+        ids = _evidence_ids(tested, pos_key, deeds, ev_key, verdict, wanted, w)
         out["evidence_ids"] = pd.Series(ids, index=out.index, dtype=object)
     return out
 
@@ -571,6 +572,37 @@ def evidence(
     pos = tables.positions if ids is None else tables.positions[known.isin(ids)]
     p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
+    pr = _pairs(tested, pos_key, deeds, ev_key, w)
+    p_idx, e_idx = pr["p_idx"], pr["e_idx"]
+    pairs = deeds.iloc[e_idx].reset_index(drop=True).drop(columns="principal")
+    pairs.insert(0, "position_id", tested["position_id"].to_numpy()[p_idx])
+    pairs.insert(1, "principal", p_rows["principal"].to_numpy()[p_idx])
+    pairs["role"] = pd.Categorical(
+        np.where(pr["contra"], "contradicts", "agrees"), ["contradicts", "agrees"]
+    )
+    pairs["decisive"] = pr["decisive"]
+    pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
+    pairs["weight"] = pr["weight"]
+    pairs["counted"] = pr["counted"]
+    return pairs.sort_values(
+        ["position_id", "principal", "start", "event_id"], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _pairs(
+    tested: pd.DataFrame,
+    pos_key: np.ndarray,
+    deeds: pd.DataFrame,
+    ev_key: np.ndarray,
+    w: dict[str, float],
+) -> dict[str, np.ndarray]:
+    """Every (tested row, deed row) pair whose key matches and dates can meet.
+
+    Returns index arrays ``p_idx`` (into ``tested``) and ``e_idx`` (into
+    ``deeds``) in (row, deed start with open starts last, event id) order, and
+    per pair ``contra``, ``decisive``, ``counted`` and ``weight``. Pairs are
+    formed only here, for the evidence asked for; verdicts never need them.
+    """
     ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
     lo, hi, untestable, empty = _windows(tested)  # _OPEN is the earliest day
     ev_s, ev_e = _days(deeds["start"]), _days(deeds["end"])
@@ -586,54 +618,52 @@ def evidence(
     e_idx = order[starts + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))]
     hit = (ev_s[e_idx] <= hi[p_idx]) & (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
     p_idx, e_idx = p_idx[hit], e_idx[hit]
-    pairs = deeds.iloc[e_idx].reset_index(drop=True)
+    # The order evidence is listed in: by row, then start (unknown starts last), then id.
+    start_order = np.where(ev_s == _OPEN, latest, ev_s)
+    id_order = pd.factorize(deeds["event_id"].astype(str), sort=True)[0]
+    sort = np.lexsort((id_order[e_idx], start_order[e_idx], p_idx))
+    p_idx, e_idx = p_idx[sort], e_idx[sort]
     stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
-    contra = np.abs(pairs["stance"].to_numpy(dtype=np.int64) - stated) >= CONTRADICTS_AT
-    firm = pairs["precision"].astype(str).to_numpy() != "range"
-    strong = pairs["status"].astype(str).isin(DECISIVE_STATUSES).to_numpy()
-    pairs = pairs.drop(columns="principal")
-    pairs.insert(0, "position_id", tested["position_id"].to_numpy()[p_idx])
-    pairs.insert(1, "principal", p_rows["principal"].to_numpy()[p_idx])
-    pairs["role"] = pd.Categorical(
-        np.where(contra, "contradicts", "agrees"), ["contradicts", "agrees"]
-    )
+    contra = np.abs(deeds["stance"].to_numpy(dtype=np.int64)[e_idx] - stated) >= CONTRADICTS_AT
+    firm = deeds["precision"].astype(str).to_numpy()[e_idx] != "range"
+    strong = deeds["status"].astype(str).isin(DECISIVE_STATUSES).to_numpy()[e_idx]
     counted = (ev_w[e_idx] > 0) & (untestable[p_idx] == 0)
-    pairs["decisive"] = contra & firm & strong & counted
-    pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
-    pairs["weight"] = ev_w[e_idx]
-    pairs["counted"] = counted
-    return pairs.sort_values(
-        ["position_id", "principal", "start", "event_id"], kind="stable"
-    ).reset_index(drop=True)
+    return {
+        "p_idx": p_idx,
+        "e_idx": e_idx,
+        "contra": contra,
+        "decisive": contra & firm & strong & counted,
+        "counted": counted,
+        "weight": ev_w[e_idx],
+    }
 
 
 def _evidence_ids(
-    tables: Tables,
-    out: pd.DataFrame,
+    tested: pd.DataFrame,
+    pos_key: np.ndarray,
+    deeds: pd.DataFrame,
+    ev_key: np.ndarray,
+    verdict: np.ndarray,
     wanted: set[str] | None,
     w: dict[str, float],
-    attribution,
-    group: bool,
 ) -> list[tuple[str, ...] | None]:
-    """Deciding event ids per row: decisive deeds for a contradiction, else all."""
-    ids = sorted(set(out["position_id"]) if wanted is None else set(out["position_id"]) & wanted)
-    pairs = evidence(tables, ids, w, attribution=attribution, group=group)
-    by_row: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-    pairs = pairs[pairs["counted"]]
-    for pid, who, eid, decisive in zip(
-        pairs["position_id"], pairs["principal"], pairs["event_id"], pairs["decisive"], strict=True
-    ):
-        all_ids, dec_ids = by_row.setdefault((pid, who), ([], []))
-        all_ids.append(eid)
-        if decisive:
-            dec_ids.append(eid)
-    result: list[tuple[str, ...] | None] = []
-    for pid, who, verdict in zip(out["position_id"], out["principal"], out["verdict"], strict=True):
-        if wanted is not None and pid not in wanted:
-            result.append(None)
-            continue
-        all_ids, dec_ids = by_row.get((pid, who), ([], []))
-        result.append(tuple(dec_ids if verdict == "contradicted" else all_ids))
+    """Deciding event ids per row: decisive deeds for a contradiction, else all counted."""
+    asked = (
+        np.ones(len(tested), dtype=bool)
+        if wanted is None
+        else tested["position_id"].isin(wanted).to_numpy()
+    )
+    rows = np.flatnonzero(asked)
+    pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w)
+    contradicted = (verdict[rows] == "contradicted")[pr["p_idx"]]
+    keep = pr["counted"] & (pr["decisive"] | ~contradicted)
+    p_idx = pr["p_idx"][keep]
+    ids = deeds["event_id"].astype(str).to_numpy()[pr["e_idx"][keep]]
+    counts = np.bincount(p_idx, minlength=len(rows))
+    per_row = np.split(ids, np.cumsum(counts)[:-1]) if len(rows) else []
+    result: list[tuple[str, ...] | None] = [None] * len(tested)
+    for r, chunk in zip(rows, per_row, strict=True):
+        result[r] = tuple(chunk.tolist())
     return result
 
 
