@@ -167,11 +167,13 @@ def alignment_chart(al: pd.DataFrame, title: str = "") -> alt.TopLevelMixin:
     ----------
     al : DataFrame
         From :func:`research.alignment`. Periods with no shared issue have no
-        point (their reason is in the frame, not drawn as 0).
+        point (their reason is in the frame, not drawn as 0). A bar spans each
+        score's 95% bootstrap interval; a score on too few shared issues
+        (``thin``) is drawn hollow and says so in its tooltip.
     """
-    data = _plain(
-        al, ["period", "channel", "n_shared", "shared_issues", "agreement", "s_score", "reason"]
-    )
+    cols = ["period", "channel", "n_shared", "shared_issues", "thin", "agreement", "s_score"]
+    cols += ["s_score_low", "s_score_high", "scott_pi", "cohen_kappa", "reason"]
+    data = _plain(al, cols)
     chart = alt.Chart(data, title=title or alt.Undefined).encode(
         x=alt.X("period:O", title=None),
         y=alt.Y("s_score:Q", scale=alt.Scale(domain=[-1, 1]), title="S score (1 = same stances)"),
@@ -184,14 +186,21 @@ def alignment_chart(al: pd.DataFrame, title: str = "") -> alt.TopLevelMixin:
             "period:O",
             "channel:N",
             "n_shared:Q",
+            alt.Tooltip("thin:N", title="thin (under 3 shared issues)"),
             "shared_issues:N",
             alt.Tooltip("agreement:Q", format=".0%"),
             alt.Tooltip("s_score:Q", format=".2f"),
+            alt.Tooltip("s_score_low:Q", format=".2f", title="S, 95% low"),
+            alt.Tooltip("s_score_high:Q", format=".2f", title="S, 95% high"),
+            alt.Tooltip("cohen_kappa:Q", format=".2f", title="Cohen's kappa"),
         ],
     )
-    points = chart.mark_point(size=120, filled=True)
+    bars = chart.mark_rule(opacity=0.5).encode(y="s_score_low:Q", y2="s_score_high:Q")
+    points = chart.mark_point(size=120).encode(
+        fill=alt.condition("datum.thin", alt.value("white"), alt.Color("channel:N"))
+    )
     line = chart.mark_line()
-    return _theme(alt.layer(line, points).properties(width=420, height=240))
+    return _theme(alt.layer(line, bars, points).properties(width=420, height=240))
 
 
 def verdict_chart(sd: pd.DataFrame) -> alt.TopLevelMixin:

@@ -349,14 +349,87 @@ def test_alignment_over_all_time_pools_every_statement():
         research.alignment(_dyad(), "AAA", "BBB", freq="W")
 
 
-def test_divergence_sets_one_actors_words_against_the_others_deeds():
+def test_divergence_separates_own_gaps_from_the_distance_between_actors():
     d = research.divergence(_dyad(), "AAA", "BBB").set_index("issue_id")
-    # x: A words 2, A deeds 2; B words mean(1, -2) = -0.5, B deeds mean(2, 0) = 1
-    # widest pair: A (words or deeds) 2 vs B words -0.5 -> 2.5, first found: A words vs B words
-    assert d.loc["x", "widest"] == 2.5 and d.loc["x", "between"] == "AAA words vs BBB words"
-    assert d.loc["z", "widest"] == 0.0  # A words 1, B's president's words 1
-    assert np.isnan(d.loc["y", "widest"])  # B has no stance on y at all
-    assert list(research.divergence(_dyad(), "AAA", "BBB", at_least=2)["issue_id"]) == ["x"]
+    # x: AAA words 2, deeds 2; BBB words mean(1, -2) = -0.5, deeds mean(2, 0) = 1
+    x = d.loc["x"]
+    assert (x.a_gap, x.b_gap) == (0.0, -1.5)  # BBB says less than it does
+    assert (x.words_apart, x.deeds_apart) == (2.5, 1.0)
+    assert x.apart == 1.0  # in deeds, where both act: not 2.5
+    assert d.loc["z", "apart"] == 0.0  # no deeds: words, AAA 1 and BBB's president 1
+    assert np.isnan(d.loc["y", "apart"])  # BBB has no stance on y at all
+    assert research.divergence(_dyad(), "AAA", "BBB", at_least=2).empty
+
+
+def test_two_actors_whose_deeds_agree_are_never_called_apart():
+    """Iran says no arms went to Russia while both states' deeds stand at +2."""
+    tb = synthetic.tables(
+        actors=["IRN", "RUS"],
+        issues=["arms"],
+        positions=[{"position_id": "denial", "speaker_id": "IRN", "issue_id": "arms",
+                    "stance": -2, "said": "2024-09-23", "claim": "denial"}],
+        events=[{"event_id": "ship", "doers": "IRN;RUS", "when": "2024-05",
+                 "issues": {"arms": 2}}],
+    )  # fmt: skip
+    (row_,) = research.divergence(tb, "RUS", "IRN").itertuples()
+    assert row_.apart == 0.0 and row_.b_gap == -4.0  # the gap is Iran's words against its deeds
+
+
+def _weighted_dyad() -> research.Tables:
+    """AAA and BBB on one issue in 2023-2024, with a rumour and a deed across the year end."""
+    return synthetic.tables(
+        actors=["AAA", "BBB"],
+        issues=["x"],
+        events=[
+            {"event_id": "a_firm", "doers": "AAA", "when": "2023-06-01", "issues": {"x": 2}},
+            {"event_id": "a_rumour", "doers": "AAA", "when": "2023-07-01", "issues": {"x": -2},
+             "status": "rumoured"},
+            {"event_id": "b_long", "doers": "BBB", "when": "2023-07-01/2024-06-30",
+             "occurrence": "throughout", "issues": {"x": 1}},
+            {"event_id": "b_once", "doers": "BBB", "when": "2023-12-01/2024-01-31",
+             "issues": {"x": -1}},
+        ],
+    )  # fmt: skip
+
+
+def test_alignment_weighs_by_certainty_and_counts_a_long_deed_in_every_period():
+    by = research.alignment_by_issue(_weighted_dyad(), "AAA", "BBB", "deeds", "Y")
+    by = by.set_index("period")
+    # 2023, AAA: (1.0 * 2 + 0.25 * -2) / 1.25 = 1.2 (the rumour counts a quarter)
+    assert by.loc["2023", "a_stance"] == pytest.approx(1.2)
+    # BBB: b_long throughout in both years (weight 1); b_once split 31 days to 31 days
+    # 2023: (1 * 1 + 0.5 * -1) / 1.5 = 1/3; 2024 likewise
+    assert by.loc["2023", "b_stance"] == pytest.approx(1 / 3)
+    assert by.loc["2024", "b_stance"] == pytest.approx(1 / 3)
+    assert by.loc["2024", "b_weight"] == pytest.approx(1.5)
+    assert np.isnan(by.loc["2024", "a_stance"])  # AAA did nothing in 2024
+
+
+def test_chance_corrected_scores_and_thin_flags():
+    # Ten issues: AAA always +2, BBB +2 but once +1 (Haege 2011's warning case).
+    issues = [f"i{k}" for k in range(10)]
+    tb = synthetic.tables(
+        actors=["AAA", "BBB"],
+        issues=issues,
+        events=[
+            {"event_id": f"{who.lower()}{k}", "doers": who, "when": "2024-01-01",
+             "issues": {i: 1 if (who == "BBB" and k == 9) else 2}}
+            for who in ("AAA", "BBB") for k, i in enumerate(issues)
+        ],
+    )  # fmt: skip
+    (r,) = research.alignment(tb, "AAA", "BBB", channel="deeds").itertuples()
+    assert r.n_shared == 10 and not r.thin
+    assert r.s_score == pytest.approx(0.95)  # d = 1, d_max = 40
+    assert r.s_squared == pytest.approx(1 - 2 * 1 / 160)
+    assert r.cohen_kappa == pytest.approx(0.0)  # AAA never varies: all agreement is chance
+    assert r.scott_pi == pytest.approx(1 - 0.1 / 0.095)  # pooled: 19 at +2, 1 at +1
+    assert r.s_score_low <= r.s_score <= r.s_score_high
+    again = research.alignment(tb, "AAA", "BBB", channel="deeds")
+    assert again.equals(research.alignment(tb, "AAA", "BBB", channel="deeds"))  # seeded
+    weighted = research.alignment(tb, "AAA", "BBB", channel="deeds", issue_weights={"i9": 9})
+    assert weighted.s_score[0] == pytest.approx(1 - 2 * (9 / 18) / 4)
+    thin = research.alignment(_dyad(), "AAA", "BBB", freq="Y").set_index(["period", "channel"])
+    assert bool(thin.loc[("2023", "words"), "thin"])  # one shared issue
 
 
 # --- timeline -----------------------------------------------------------------------
