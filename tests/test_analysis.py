@@ -464,3 +464,21 @@ def test_the_role_links_used_appear_beside_the_evidence(t):
         research.say_do(t, evidence=False).head(1), pairs.reset_index(), t.citations
     )
     assert "counts for AAA via lead_a_president" in html.markup
+
+
+def test_actors_matches_anyone_on_the_chain_of_roles():
+    """Shoigu speaks for a council that speaks for Russia: asking for any of them finds him."""
+    tb = synthetic.tables(
+        actors=["RUS", "council", "shoigu"],
+        issues=["arms"],
+        roles=[
+            {"actor_id": "shoigu", "for_id": "council", "kind": "official"},
+            {"actor_id": "council", "for_id": "RUS", "kind": "state_organ"},
+        ],
+        positions=[{"position_id": "p", "speaker_id": "shoigu", "issue_id": "arms",
+                    "stance": -2, "said": "2024-09-01", "claim": "denial"}],
+    )  # fmt: skip
+    for who in ("shoigu", "council", "RUS"):
+        r = research.say_do(tb, actors=who)
+        assert list(r["position_id"]) == ["p"] and list(r["principal"]) == ["RUS"], who
+        assert r["via"][0] == "r0, r1"  # both links of the chain are named
