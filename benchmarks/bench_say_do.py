@@ -125,7 +125,7 @@ import pandas as pd
 
 import research
 from research.derive import STATUS_ORDER
-from research.saydo import DEFAULT_WEIGHTS
+from research.verdicts import DEFAULT_WEIGHTS, REASONS
 
 DAY0 = np.datetime64("2015-01-01", "D")
 SPAN = int((np.datetime64("2025-01-01", "D") - DAY0).astype(np.int64))  # ten years of deeds
@@ -644,6 +644,10 @@ def duckdb_sql(weights: dict[str, float]) -> str:
     """One query: principals through roles, interval-overlap LEFT JOIN, verdict by CASE."""
     w_case = " ".join(f"WHEN '{s}' THEN CAST({float(w)!r} AS DOUBLE)" for s, w in weights.items())
     rank_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER))
+
+    def reason(key: str) -> str:  # the reason's words as a SQL string literal
+        return "'" + REASONS[key].replace("'", "''") + "'"
+
     return f"""
 WITH RECURSIVE up(actor, cur) AS (
     SELECT actor, actor FROM actors
@@ -663,7 +667,7 @@ pos AS (
     SELECT p.pid, t.principal, p.case_id, p.issue, p.hi, p.stance,
            CASE WHEN p.claim = 'prediction' THEN greatest(p.lo, p.said_last + 1)
                 ELSE p.lo END AS lo,
-           p.claim IN ('request', 'evidence') AS untestable
+           p.claim IN ('request', 'evidence') AS untestable, p.claim
     FROM positions AS p JOIN tested AS t ON t.pid = p.pid
 ),
 deed_principals AS (
@@ -683,7 +687,7 @@ live AS (
     WHERE (CASE e.status {w_case} ELSE 0.0 END) > 0
 ),
 per_position AS (
-    SELECT p.pid, p.principal, p.untestable,
+    SELECT p.pid, p.principal, p.untestable, p.claim,
            p.stance AS stated,
            count(live.issue) AS n_deeds,
            sum(live.w * live.stance) AS w_stance,
@@ -700,7 +704,7 @@ per_position AS (
     LEFT JOIN live
         ON live.case_id = p.case_id AND live.principal = p.principal AND live.issue = p.issue
        AND live.ev_start <= p.hi AND live.ev_end >= p.lo AND p.lo <= p.hi AND NOT p.untestable
-    GROUP BY p.pid, p.principal, p.stance, p.untestable
+    GROUP BY p.pid, p.principal, p.stance, p.untestable, p.claim
 ),
 verdicts AS (
     SELECT *,
@@ -720,6 +724,17 @@ verdicts AS (
 )
 SELECT pid, principal, n_deeds, n_agreeing, n_contradicting, n_imprecise, deed_stance, gap,
        verdict,
+       CASE
+           WHEN claim = 'request' THEN {reason("not_testable_request")}
+           WHEN claim = 'evidence' THEN {reason("not_testable_evidence")}
+           WHEN n_deeds = 0 THEN {reason("no_deeds")}
+           WHEN n_decisive > 0 AND abs(stated - w_stance / w_total) >= 2 - 1e-9
+               THEN {reason("strong_contradiction")}
+           WHEN n_decisive > 0 THEN {reason("both_ways")}
+           WHEN n_contradicting > 0 AND n_agreeing > 0 THEN {reason("weak_beside_agreeing")}
+           WHEN n_contradicting > 0 THEN {reason("weak_only")}
+           ELSE {reason("all_agree")}
+       END AS reason,
        CASE WHEN verdict = 'contradicted' THEN strongest_decisive ELSE strongest_all END
            AS strongest_status
 FROM verdicts
@@ -767,7 +782,8 @@ def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list
 COUNTS = ("n_deeds", "n_agreeing", "n_contradicting", "n_imprecise")
 LABELS = ("verdict", "reason", "strongest_status", "position_id", "principal")
 DUCKDB_COLUMNS = [
-    "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "strongest_status",
+    "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "reason",
+    "strongest_status",
 ]  # fmt: skip
 REFERENCE_COLUMNS = [
     "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "reason",
