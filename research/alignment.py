@@ -2,8 +2,8 @@
 
 **Stances.** For each period and channel, each actor's stance on an issue is
 the weighted mean of its stances there: a party's own words (official
-statements; analysts' assessments and predictions are not an actor's words),
-or deeds. Both count the actor and everyone who speaks or acts for it at the
+statements; analysts' assessments, predictions and requests to others are
+not an actor's stance), or deeds. Both count the actor and everyone who speaks or acts for it at the
 time. Every row weighs by its status (:data:`research.DEFAULT_WEIGHTS`:
 rumours count a quarter, an inferred deed nothing). A statement falls in the
 period its said date starts in. A deed counts in every period it covers: one
@@ -59,7 +59,9 @@ def _channel_rows(
     cases = check_cases(tables, case)
     w = resolve_weights(weights)
     if channel == "words":
-        p = tables.positions[tables.positions["kind"] == "official_statement"]
+        pos = tables.positions
+        # A party's words about its own conduct: not what it asks of others.
+        p = pos[(pos["kind"] == "official_statement") & (pos["claim"] != "request")]
         if cases:
             p = p[p["case_id"].isin(cases)]
         a = attribute(roles, p["speaker_id"], p["said_start"], p["said_end"])

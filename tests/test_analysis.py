@@ -482,3 +482,18 @@ def test_actors_matches_anyone_on_the_chain_of_roles():
         r = research.say_do(tb, actors=who)
         assert list(r["position_id"]) == ["p"] and list(r["principal"]) == ["RUS"], who
         assert r["via"][0] == "r0, r1"  # both links of the chain are named
+
+
+def test_a_request_to_others_is_not_the_speakers_own_stance_in_alignment():
+    tb = synthetic.tables(
+        actors=["AAA", "BBB"],
+        issues=["x"],
+        positions=[
+            {"position_id": "asks", "speaker_id": "AAA", "subjects": "BBB", "issue_id": "x",
+             "stance": -2, "said": "2024-01-01", "claim": "request"},
+            {"position_id": "own", "speaker_id": "BBB", "issue_id": "x", "stance": 2,
+             "said": "2024-01-01", "claim": "pledge"},
+        ],
+    )  # fmt: skip
+    by = research.alignment_by_issue(tb, "AAA", "BBB", channel="words")
+    assert by["a_n"].tolist() == [0] and by["b_stance"].tolist() == [2.0]
