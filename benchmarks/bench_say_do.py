@@ -838,17 +838,6 @@ def _time_fast(tables: research.Tables, repeat: int) -> tuple[pd.DataFrame, list
     return result, times
 
 
-def _without_attrs(tables: research.Tables) -> research.Tables:
-    """The same tables with every frame's ``attrs`` emptied (a diagnostic, see main)."""
-
-    def bare(df: pd.DataFrame) -> pd.DataFrame:
-        out = df.copy(deep=False)
-        out.attrs = {}
-        return out
-
-    return dataclasses.replace(tables, **{name: bare(df) for name, df in tables})
-
-
 def _with_positions(tables: research.Tables, k: int) -> research.Tables:
     return dataclasses.replace(tables, positions=tables.positions.iloc[:k].reset_index(drop=True))
 
@@ -1134,19 +1123,6 @@ def main(argv=None) -> int:
         f"with / without = {evidence_seconds / seconds:.2f}"
     )
     del with_evidence
-    # Diagnostic: the loader keeps each row's line number in DataFrame.attrs, and pandas
-    # deep-copies attrs on most operations; the same run on frames without attrs shows
-    # what that costs. The result must not change.
-    bare_result, bare_times = _time_fast(_without_attrs(tables), repeat)
-    bare_seconds = min(bare_times)
-    bare_equal = bool(bare_result.equals(fast))
-    if not bare_equal:
-        failures.append("attrs-cleared result differs")
-    del bare_result
-    log(
-        f"say_do on the same tables with DataFrame.attrs emptied: {bare_seconds:.3f} s "
-        f"(runs: {', '.join(f'{t:.3f}' for t in bare_times)}), same result: {bare_equal}"
-    )
 
     ref = run_reference(tables, args.reference_limit, args.reference_budget, log)
     if ref.get("reference_prefix") and not ref["reference_prefix"]["equal"]:
@@ -1177,7 +1153,6 @@ def main(argv=None) -> int:
     ratio_reference = ref["reference_seconds"] / seconds if ref["reference_seconds"] else None
     if ratio_vs_duckdb is not None:
         log(f"say_do / duckdb = {ratio_vs_duckdb:.3f}")
-        log(f"say_do with attrs emptied / duckdb = {bare_seconds / duck_seconds:.3f}")
         log(f"(from_frames + say_do) / duckdb = {(ff_seconds + seconds) / duck_seconds:,.1f}")
     if ratio_reference is not None:
         log(f"reference / say_do = {ratio_reference:,.1f}")
@@ -1201,9 +1176,6 @@ def main(argv=None) -> int:
         "from_frames_seconds": round(ff_seconds, 3),
         "from_frames_parts": {k: round(v, 3) for k, v in ff_parts.items()},
         "ratio_from_frames_vs_say_do": round(ff_seconds / seconds, 1),
-        "seconds_attrs_emptied": round(bare_seconds, 4),
-        "attrs_emptied_runs": [round(t, 4) for t in bare_times],
-        "attrs_emptied_equal": bare_equal,
         "generate_seconds": round(syn.generate_seconds, 3),
         "peak_rss_mb": rss.get("peak_rss_mb"),
         "rss_before_mb": rss.get("rss_before_mb"),
@@ -1221,9 +1193,6 @@ def main(argv=None) -> int:
         "equal_duckdb": equal_duckdb,
         "duckdb_mismatches": duck_bad or None,
         "ratio_vs_duckdb": _r(ratio_vs_duckdb, 4),
-        "ratio_attrs_emptied_vs_duckdb": (
-            None if duck_seconds is None else round(bare_seconds / duck_seconds, 4)
-        ),
         "ratio_with_from_frames_vs_duckdb": (
             None if duck_seconds is None else round((ff_seconds + seconds) / duck_seconds, 2)
         ),

@@ -25,7 +25,6 @@ _EXPORTS = {
     "load": "research.load",
     "validate": "research.load",
     "schema": "research.schema",
-    "rules": "research.schema",
     "migrate": "research.migrate",
     "new_case": "research.cases",
     "ROLE_GROUPS": "research.actors",

@@ -68,10 +68,10 @@ class Roles:
     def __init__(self, roles: pd.DataFrame, attribution: Iterable[str] | str | None = None):
         kinds = resolve_attribution(attribution)
         r = roles[roles["kind"].astype(str).isin(kinds)]
-        from research.derive import _spans  # dates as days; derive sits below the analysis
+        from research.derive import spans  # dates as days; derive sits below the analysis
 
-        start = _spans(r["start"], open_start=False, open_end=False)["start"]
-        end = _spans(r["end"], open_start=False, open_end=False)["end"]
+        start = spans(r["start"], open_start=False, open_end=False)["start"]
+        end = spans(r["end"], open_start=False, open_end=False)["end"]
         self._up: dict[str, list[tuple[str, object, object, str]]] = {}
         ids = r["role_id"].astype(str)
         for a, b, s, e, rid in zip(
@@ -220,19 +220,6 @@ def attribute(
     if d_rows:  # principals within a row are sorted already; order the rows
         out = out.iloc[np.argsort(rows, kind="stable")]
     return out.reset_index(drop=True)
-
-
-def principals(tables_or_roles, attribution: Iterable[str] | str | None = None) -> dict[str, str]:
-    """Map every actor id to its principal when roles are read without dates.
-
-    An actor with several principals maps to them joined by ';'. For display;
-    the analysis attributes each row at its own date with :func:`attribute`.
-    """
-    roles = tables_or_roles.roles if hasattr(tables_or_roles, "roles") else tables_or_roles
-    actors = tables_or_roles.actors["actor_id"] if hasattr(tables_or_roles, "actors") else []
-    r = Roles(roles, attribution)
-    ids = sorted({*map(str, actors), *roles["actor_id"].astype(str), *roles["for_id"].astype(str)})
-    return {a: ";".join(sorted(r.resolve(a)[0])) for a in ids}
 
 
 def check_ids(kind: str, requested: Iterable[str] | str | None, known: Iterable[str]) -> list[str]:

@@ -46,7 +46,7 @@ STATUS_ORDER: tuple[str, ...] = (
 )
 
 
-def _spans(values: pd.Series, *, open_start: bool, open_end: bool) -> pd.DataFrame:
+def spans(values: pd.Series, *, open_start: bool, open_end: bool) -> pd.DataFrame:
     """Parse written dates into first day, last day and precision (cached per text)."""
     cache: dict[str, dates.Span] = {}
     starts, ends, precisions = [], [], []
@@ -157,13 +157,13 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     pos, ev = frames["positions"].copy(), frames["events"].copy()
     roles, cit = frames["roles"], frames["citations"]
 
-    said = _spans(pos["said"], open_start=False, open_end=False)
+    said = spans(pos["said"], open_start=False, open_end=False)
     pos["said_start"], pos["said_end"] = said["start"], said["end"]
     pos["said_precision"] = said["precision"]
-    window = _spans(pos["window"], open_start=True, open_end=True)
+    window = spans(pos["window"], open_start=True, open_end=True)
     pos["window_start"], pos["window_end"] = window["start"], window["end"]
     if pos["window_from_role"].notna().any():
-        role_start = _spans(roles["start"], open_start=False, open_end=False)["start"]
+        role_start = spans(roles["start"], open_start=False, open_end=False)["start"]
         first_day = dict(zip(roles["role_id"].astype(str), role_start, strict=True))
         from_role = pos["window_from_role"].astype(object)
         has = from_role.notna().to_numpy()
@@ -173,7 +173,7 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     pos["status"], pos["n_citations"] = _status(cit, "position_id", pos["position_id"], None)
     pos["kind"] = _legacy_kind(pos, frames["actors"])
 
-    when = _spans(ev["when"], open_start=True, open_end=False)
+    when = spans(ev["when"], open_start=True, open_end=False)
     ev["start"], ev["end"], ev["precision"] = when["start"], when["end"], when["precision"]
     ev["status"], ev["n_citations"] = _status(cit, "event_id", ev["event_id"], _accused(ev, roles))
     out["positions"], out["events"] = pos, ev

@@ -9,6 +9,7 @@ import pandas as pd
 
 from research.actors import Roles, attribute, check_ids
 from research.load import Tables
+from research.saydo import check_cases, deed_rows
 
 #: Columns of :func:`timeline`, in order.
 COLUMNS = (
@@ -58,8 +59,6 @@ def timeline(
     >>> sorted(set(tl.channel))
     ['deeds', 'words']
     """
-    from research.saydo import check_cases, deed_rows
-
     roles = Roles(tables.roles, attribution)
     wanted = check_ids("actor", actors, tables.actors["actor_id"])
     wanted_issues = check_ids("issue", issues, tables.issues["issue_id"])
