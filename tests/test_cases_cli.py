@@ -103,3 +103,10 @@ def test_a_version_1_directory_is_told_to_migrate(tmp_path):
     shutil.copy(MINIMAL / "rules.json", old / "rules.json")
     problems = [str(p) for p in research.validate(old)]
     assert any("run `research migrate`" in p for p in problems), problems
+
+
+def test_validate_prints_rows_per_table_and_per_case():
+    out = _cli("validate", str(MINIMAL))
+    assert out.returncode == 0, out.stderr
+    assert "case case-a: 5 positions, 5 events" in out.stdout
+    assert "case case-b: 1 positions, 1 events" in out.stdout

@@ -68,3 +68,10 @@ def test_curated_text_is_escaped_everywhere():
     bundle = present.summary("<b>x</b>")
     assert bundle["text/html"] == '<p class="lead"><strong>&lt;b&gt;x&lt;/b&gt;</strong></p>'
     assert bundle[present.SUMMARY_MIME] == {"summary": "<b>x</b>"}
+
+
+def test_tables_write_dates_at_their_precision():
+    t = research.load(MINIMAL)
+    html = present.table(t.positions, ["position_id", "said", "window"]).markup
+    assert "<td>2024</td>" in html and "<td>Sep 2024</td>" in html  # not 2024-01-01
+    assert "<td>week of 23 Sep 2024</td>" in html and "<td>from 30 Sep 2024</td>" in html
