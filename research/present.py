@@ -160,9 +160,18 @@ def _done(e: pd.Series, cites: pd.DataFrame | None) -> str:
         f'<span class="muted">[stance {html.escape(_fmt(e["stance"]))} on '
         f"{html.escape(_fmt(e['issue_id']))}; status "
         f"<strong>{html.escape(_fmt(e['status']))}</strong>; "
-        f"{html.escape(_fmt(e['role']))}{'; decisive' if e['decisive'] else ''}]</span>"
+        f"{html.escape(_fmt(e['role']))}; {html.escape(_weighs(e))}]</span>"
         f"{_citations(cites)}</div>"
     )
+
+
+def _weighs(e: pd.Series) -> str:
+    """What a deed weighs in the verdict, in words."""
+    share = float(e["share"])
+    part = "" if share == 1 else f", {share:.0%} of it in the window"
+    if not e["counted"]:
+        return f"not counted (weight 0{part})"
+    return f"weight {float(e['weight']):.2f}{part}" + ("; decided it" if e["deciding"] else "")
 
 
 def cards(sd: pd.DataFrame, pairs: pd.DataFrame, citations: pd.DataFrame) -> HTML:

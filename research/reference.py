@@ -22,7 +22,7 @@ from research.dates import parse_part
 from research.load import Tables
 from research.verdicts import (
     CONTRADICTS_AT,
-    DECISIVE_STATUSES,
+    DECIDES_AT,
     DEFAULT_WEIGHTS,
     EPS,
     REASONS,
@@ -39,6 +39,27 @@ def _overlaps(start, end, lo, hi) -> bool:
     if hi is not None and start is not None and start > hi:
         return False
     return not (lo is not None and end is not None and end < lo)
+
+
+def share(occurrence: str, start, end, lo, hi) -> float:
+    """How much of a deed dated [start, end] falls in the window [lo, hi] (None is open).
+
+    A deed that went on ``throughout`` its dates counts in full when they meet
+    the window. One that happened ``once``, at a time equally likely to be any
+    of its days, counts by the chance that it fell inside: the days inside
+    over all its days. With no earliest date (``../B``) that chance is taken
+    at the limit of an ever earlier start: 1 for a window open at the start
+    too, 0 for a window with a first day.
+    """
+    if not _overlaps(start, end, lo, hi):
+        return 0.0
+    if occurrence == "throughout":
+        return 1.0
+    if start is None:
+        return 1.0 if lo is None else 0.0
+    first = start if lo is None else max(start, lo)
+    last = end if hi is None else min(end, hi)
+    return ((last - first).days + 1) / ((end - start).days + 1)
 
 
 def _roles(tables: Tables, attribution) -> list[tuple]:
@@ -124,7 +145,8 @@ def say_do_reference(
             rows.append(_verdict(p, principal, events, stance_of, w, owners))
     columns = [
         "position_id", "principal", "n_deeds", "n_agreeing", "n_contradicting", "n_imprecise",
-        "deed_stance", "gap", "verdict", "reason", "strongest_status", "evidence_ids",
+        "weight_agreeing", "weight_contradicting", "deed_stance", "gap", "verdict", "reason",
+        "strongest_status", "evidence_ids",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -147,41 +169,37 @@ def _verdict(p, principal: str, events: list, stance_of: dict, w: dict, owners) 
     for e in events:
         if untestable or empty or e.case_id != p.case_id:
             continue
-        if (e.event_id, p.issue_id) not in stance_of or w[e.status] <= 0:
+        if (e.event_id, p.issue_id) not in stance_of:
             continue
         if principal not in owners(e.doers, _when(e.start), _when(e.end)):
             continue
-        if _overlaps(_when(e.start), _when(e.end), lo, hi):
-            matched.append(
-                SimpleNamespace(**e._asdict(), stance=stance_of[(e.event_id, p.issue_id)])
-            )
+        weight = w[e.status] * share(e.occurrence, _when(e.start), _when(e.end), lo, hi)
+        if weight > 0:
+            stance = stance_of[(e.event_id, p.issue_id)]
+            matched.append(SimpleNamespace(**e._asdict(), stance=stance, weight=weight))
 
-    total_w = sum(w[e.status] for e in matched)
-    deed = sum(w[e.status] * e.stance for e in matched) / total_w if total_w else math.nan
+    total_w = sum(e.weight for e in matched)
+    deed = sum(e.weight * e.stance for e in matched) / total_w if total_w else math.nan
     gap = stated - deed
     contradicting = [e for e in matched if abs(e.stance - stated) >= CONTRADICTS_AT]
     agreeing = [e for e in matched if abs(e.stance - stated) < CONTRADICTS_AT]
-    decisive = [
-        e for e in contradicting if e.precision != "range" and e.status in DECISIVE_STATUSES
-    ]
-    big_gap = not math.isnan(gap) and abs(gap) >= CONTRADICTS_AT - EPS
+    against = sum(e.weight for e in contradicting)
+    for_ = sum(e.weight for e in agreeing)
 
     if untestable:
         verdict, reason = "not_testable", REASONS[untestable]
     elif not matched:
         verdict, reason = "untested", REASONS["no_deeds"]
-    elif decisive and big_gap:
-        verdict, reason = "contradicted", REASONS["strong_contradiction"]
-    elif decisive:
+    elif against >= DECIDES_AT - EPS and for_ >= DECIDES_AT - EPS:
         verdict, reason = "mixed", REASONS["both_ways"]
-    elif contradicting and agreeing:
-        verdict, reason = "mixed", REASONS["weak_beside_agreeing"]
-    elif contradicting:
-        verdict, reason = "untested", REASONS["weak_only"]
+    elif against >= DECIDES_AT - EPS:
+        verdict, reason = "contradicted", REASONS["firm_contradiction"]
+    elif for_ >= DECIDES_AT - EPS:
+        verdict, reason = "consistent", REASONS["firm_agreement"]
     else:
-        verdict, reason = "consistent", REASONS["all_agree"]
+        verdict, reason = "untested", REASONS["weak_only"]
 
-    deciding = decisive if verdict == "contradicted" else matched
+    deciding = {"contradicted": contradicting, "consistent": agreeing}.get(verdict, matched)
     strongest = min((STATUSES.index(e.status) for e in deciding), default=None)
     return {
         "position_id": p.position_id,
@@ -190,6 +208,8 @@ def _verdict(p, principal: str, events: list, stance_of: dict, w: dict, owners) 
         "n_agreeing": len(agreeing),
         "n_contradicting": len(contradicting),
         "n_imprecise": sum(1 for e in matched if e.precision != "day"),
+        "weight_agreeing": for_,
+        "weight_contradicting": against,
         "deed_stance": deed,
         "gap": gap,
         "verdict": verdict,

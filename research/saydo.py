@@ -57,7 +57,7 @@ from research.derive import STATUS_ORDER
 from research.load import Tables
 from research.verdicts import (
     CONTRADICTS_AT,
-    DECISIVE_STATUSES,
+    DECIDES_AT,
     DEFAULT_WEIGHTS,
     EPS,
     REASONS,
@@ -230,45 +230,56 @@ def _windows(positions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return lo, hi, code, empty
 
 
-# Every event falls in one class: status x stance x dating, where dating is
-# 0 for a day, 1 for a month, season or year (firm but imprecise) and 2 for a
-# range (loosely dated). The verdict needs only sums of a few columns over
-# events, and each column is a function of the class alone (a lookup table).
-_DATING = {"day": 0, "week": 1, "month": 1, "season": 1, "year": 1, "range": 2}
-_N_CLASSES = len(STATUS_ORDER) * len(STANCES) * 3
+# Every deed falls in one class: status x stance x kind x imprecise. The kind says
+# how much of it a window holds: 0 all or nothing (it went on throughout its
+# dates, or it is dated to one day), 1 a share of its days (it happened once
+# within several days), 2 nothing or all by whether the window has a first day
+# (it happened once, with no earliest date). The verdict needs only sums over
+# deeds of a few columns, each a function of the class alone (a lookup table),
+# plus the shares of kind 1, summed apart (:func:`_partial_weights`).
+_KINDS = 3
+_N_CLASSES = len(STATUS_ORDER) * len(STANCES) * _KINDS * 2
 _CLASS_BITS = int(_N_CLASSES - 1).bit_length()
 
 
-def _event_classes(events: pd.DataFrame) -> np.ndarray:
-    status = _codes(events["status"], pd.Index(STATUS_ORDER))
-    stance = events["stance"].to_numpy(dtype=np.int64) + 2
-    dating = _codes(events["precision"], pd.Index(list(_DATING)))
-    dating = np.array(list(_DATING.values()))[dating]
-    return (status * len(STANCES) + stance) * 3 + dating
+def _deed_kinds(deeds: pd.DataFrame) -> np.ndarray:
+    """Kind of each deed row (see above)."""
+    once = deeds["occurrence"].astype(str).to_numpy() == "once"
+    start, end = _days(deeds["start"]), _days(deeds["end"])
+    return np.select([~once | (start == end), start != _OPEN], [0, 1], 2)
+
+
+def _event_classes(deeds: pd.DataFrame, kinds: np.ndarray) -> np.ndarray:
+    status = _codes(deeds["status"], pd.Index(STATUS_ORDER))
+    stance = deeds["stance"].to_numpy(dtype=np.int64) + 2
+    imprecise = (deeds["precision"].astype(str).to_numpy() != "day").astype(np.int64)
+    return ((status * len(STANCES) + stance) * _KINDS + kinds) * 2 + imprecise
+
+
+def _class_parts(weights: dict[str, float]) -> tuple[np.ndarray, ...]:
+    """Per class: status, stance (0..4), kind, imprecise, and whether it weighs at all."""
+    cls = np.arange(_N_CLASSES)
+    rest, imprecise = np.divmod(cls, 2)
+    rest, kind = np.divmod(rest, _KINDS)
+    status, stance = np.divmod(rest, len(STANCES))
+    live = np.array([weights[x] > 0 for x in STATUS_ORDER])[status]
+    return status, stance, kind, imprecise, live
 
 
 def _lookup(weights: dict[str, float]) -> np.ndarray:
     """Per class, the columns whose window sums decide a verdict.
 
-    Columns: per status a count and a sum of stance + 2 (so that weighted sums
-    are exact and no column is negative), per stance a count, per decisive
-    status and stance a count of firmly dated deeds, and a count of deeds not
-    dated to a day. A status of weight 0 contributes nothing.
+    Columns: per status and stance, deeds of kind 0 or 1 (every one that meets
+    the window weighs in it), then per status and stance deeds of kind 0 (they
+    weigh in full), then deeds of kind 0 or 1 not dated to a day. A status of
+    weight 0 contributes nothing; kind 2 is summed apart (:func:`_open_start_totals`).
     """
+    status, stance, kind, imprecise, live = _class_parts(weights)
     n_st, n_v = len(STATUS_ORDER), len(STANCES)
-    cls = np.arange(_N_CLASSES)
-    status, rest = np.divmod(cls, n_v * 3)
-    stance, dating = np.divmod(rest, 3)
-    live = np.array([weights[x] > 0 for x in STATUS_ORDER])[status]
-    cols = []
-    for s in range(n_st):
-        cols.append(live & (status == s))
-        cols.append(np.where(live & (status == s), stance, 0))  # stance + 2: never negative
-    cols += [live & (stance == v) for v in range(n_v)]
-    for s in range(len(DECISIVE_STATUSES)):
-        cols += [live & (status == s) & (stance == v) & (dating < 2) for v in range(n_v)]
-    cols.append(live & (dating > 0))
-    return np.array(cols, dtype=np.int8)
+    cells = [(status == s) & (stance == v) for s in range(n_st) for v in range(n_v)]
+    meets = [live & (kind < 2) & c for c in cells]
+    full = [live & (kind == 0) & c for c in cells]
+    return np.array([*meets, *full, live & (kind < 2) & (imprecise == 1)], dtype=np.int8)
 
 
 def _day_codes(*bounds: tuple[np.ndarray, bool], ref: tuple[np.ndarray, ...]) -> list[np.ndarray]:
@@ -390,64 +401,174 @@ def _pack(lookup: np.ndarray, n_events: int) -> list[tuple[np.ndarray, list]]:
     return words
 
 
-def _verdicts(
-    counts: np.ndarray, stated: np.ndarray, weights: dict[str, float], untestable: np.ndarray
-) -> dict:
-    """Turn per-position column sums into deed stance, gap, verdict and reason."""
-    n_st = len(STATUS_ORDER)
-    n_by_status = counts[:, 0 : 2 * n_st : 2]
-    sum_by_status = counts[:, 1 : 2 * n_st : 2] - 2 * n_by_status  # undo the +2 offset
-    n_by_stance = counts[:, 2 * n_st : 2 * n_st + 5]
-    firm_dec = counts[:, 2 * n_st + 5 : 2 * n_st + 15].reshape(-1, len(DECISIVE_STATUSES), 5)
-    n_imprecise = counts[:, -1]
+def _open_start_totals(
+    pos_key: np.ndarray, open_lo: np.ndarray, ev_key: np.ndarray, ev_sv: np.ndarray
+) -> np.ndarray:
+    """Per position, deeds of kind 2 of its key by status x stance (``ev_sv``).
 
-    w = np.array([weights[s] for s in STATUS_ORDER])
-    n = n_by_status.sum(axis=1)
-    total_w = n_by_status @ w
+    Such a deed has no earliest date: it weighs in full in a window open at the
+    start, where every one of its key meets the window, and nothing elsewhere.
+    """
+    n_sv = len(STATUS_ORDER) * len(STANCES)
+    out = np.zeros((len(pos_key), n_sv), dtype=np.int64)
+    if not len(ev_key) or not len(pos_key):
+        return out
+    keys, inv = np.unique(ev_key, return_inverse=True)
+    table = np.bincount(inv * n_sv + ev_sv, minlength=len(keys) * n_sv).reshape(-1, n_sv)
+    at = np.minimum(np.searchsorted(keys, pos_key), len(keys) - 1)
+    hit = (keys[at] == pos_key) & open_lo
+    out[hit] = table[at[hit]]
+    return out
+
+
+def _partial_weights(
+    pos_key: np.ndarray,
+    pos_lo: np.ndarray,
+    pos_hi: np.ndarray,
+    ev_key: np.ndarray,
+    ev_start: np.ndarray,
+    ev_end: np.ndarray,
+    coef: np.ndarray,
+    stance: np.ndarray,
+) -> np.ndarray:
+    """Per position and deed stance, the weight x share summed over deeds of kind 1.
+
+    A deed dated [s, e] that happened once puts ``coef`` = its status weight
+    over its number of days on each of its days; a window holds ``coef`` times
+    the days it shares with the deed. Summed over a key's deeds, the weight up
+    to day x is piecewise linear in x::
+
+        G(x) = (x + 1) * sum[s <= x] coef - sum[s <= x] coef * s
+               - x * sum[e <= x] coef + sum[e <= x] coef * e
+
+    and the window [lo, hi] holds G(hi) - G(lo - 1). The four sums are prefix
+    sums over deeds sorted by (key, s) and by (key, e), read at each window's
+    bounds: no pairs are formed. They run in extended precision; sums that land
+    next to a threshold are checked against the pairs (:func:`say_do`).
+    """
+    out = np.zeros((len(pos_key), len(STANCES)))
+    if not len(ev_key) or not len(pos_key):
+        return out
+    origin = ev_start.min() - 1
+    s, e = ev_start - origin, ev_end - origin  # days from 1
+    top = int(e.max()) + 1
+    lo = np.where(pos_lo == _OPEN, 0, np.clip(pos_lo - origin, 0, top))
+    hi = np.where(pos_hi == _OPEN, top, np.clip(pos_hi - origin, 0, top))
+    day_bits = top.bit_length()
+    if int(max(ev_key.max(), pos_key.max(), 1)).bit_length() + day_bits > 62:
+        raise ValueError("too many actors x issues and days to pack into 63 bits")
+    shift = np.int64(day_bits)
+    base_key = pos_key << shift
+    for v in range(len(STANCES)):
+        m = stance == v
+        if not m.any():
+            continue
+        key, c = ev_key[m] << shift, coef[m]
+        sums = []
+        for day in (s[m], e[m]):  # sorted by (key, s), then by (key, e)
+            packed = key | day
+            order = np.argsort(packed, kind="stable")
+            packed = packed[order]
+            cum = np.zeros((2, len(order) + 1), dtype=np.longdouble)
+            np.cumsum(c[order], out=cum[0, 1:])
+            np.cumsum(c[order] * day[order], out=cum[1, 1:])
+            sums.append((packed, cum))
+
+        out[:, v] = (_upto(sums, base_key, hi) - _upto(sums, base_key, lo - 1)).astype(np.float64)
+    return out
+
+
+def _upto(sums: list, base_key: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """G(x) of :func:`_partial_weights` for each key in ``base_key``."""
+    x = np.maximum(x, 0)  # no deed starts before day 1: G(-1) = G(0) = 0
+    (ps, cs), (pe, ce) = sums
+    a = np.searchsorted(ps, base_key, side="left")
+    b = np.searchsorted(ps, base_key | x, side="right")
+    c = np.searchsorted(pe, base_key, side="left")
+    d = np.searchsorted(pe, base_key | x, side="right")
+    xl = x.astype(np.longdouble)
+    return (
+        (xl + 1) * (cs[0, b] - cs[0, a])
+        - (cs[1, b] - cs[1, a])
+        - xl * (ce[0, d] - ce[0, c])
+        + (ce[1, d] - ce[1, c])
+    )
+
+
+#: Sums of partial shares this close to a threshold are recomputed from the pairs.
+_NEAR = 1e-6
+
+
+def _tally(
+    counts: np.ndarray, partial: np.ndarray, open_start: np.ndarray, weights: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Deeds that weigh, by status x stance; weight by stance; deeds not dated to a day."""
+    n_st, n_v = len(STATUS_ORDER), len(STANCES)
+    meets = counts[:, : n_st * n_v].reshape(-1, n_st, n_v)
+    full = counts[:, n_st * n_v : 2 * n_st * n_v].reshape(-1, n_st, n_v)
+    opened = open_start.reshape(-1, n_st, n_v)
+    w = np.array([weights[x] for x in STATUS_ORDER])
+    n_sv = meets + opened
+    mass = np.einsum("psv,s->pv", (full + opened).astype(np.float64), w) + partial
+    n_imprecise = counts[:, -1] + opened.sum(axis=(1, 2))
+    return n_sv, mass, n_imprecise
+
+
+def _sides(stated: np.ndarray) -> np.ndarray:
+    """Per row and deed stance: True where a deed of that stance contradicts."""
+    return np.abs(STANCES[None, :] - stated[:, None]) >= CONTRADICTS_AT
+
+
+def _decide(n_sv: np.ndarray, mass: np.ndarray, stated: np.ndarray, untestable: np.ndarray) -> dict:
+    """Verdict, reason and the figures behind them, from deeds and weights by stance."""
+    contra = _sides(stated)
+    n_by_stance = n_sv.sum(axis=1)
+    n = n_by_stance.sum(axis=1)
+    n_contra = (n_by_stance * contra).sum(axis=1)
+    against = (mass * contra).sum(axis=1)
+    for_ = (mass * ~contra).sum(axis=1)
+    total = mass.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        deed = np.where(
-            total_w > 0, (sum_by_status @ w) / np.where(total_w > 0, total_w, 1), np.nan
-        )
-    gap = stated - deed
-
-    contra_mask = np.abs(STANCES[None, :] - stated[:, None]) >= CONTRADICTS_AT
-    n_contra = (n_by_stance * contra_mask).sum(axis=1)
-    strong_by_status = (firm_dec * contra_mask[:, None, :]).sum(axis=2)
-    n_strong = strong_by_status.sum(axis=1)
-    n_agree = n - n_contra
-
-    big_gap = np.abs(np.nan_to_num(gap)) >= CONTRADICTS_AT - EPS
+        deed = np.where(n > 0, (mass @ STANCES) / np.where(total > 0, total, 1), np.nan)
+    firm_against = against >= DECIDES_AT - EPS
+    firm_for = for_ >= DECIDES_AT - EPS
     rules = [  # first match wins; the last is the default
         *[(untestable == k, "not_testable", why) for k, why in enumerate(_UNTESTABLE) if k],
         (n == 0, "untested", "no_deeds"),
-        ((n_strong > 0) & big_gap, "contradicted", "strong_contradiction"),
-        (n_strong > 0, "mixed", "both_ways"),
-        ((n_contra > 0) & (n_agree > 0), "mixed", "weak_beside_agreeing"),
-        (n_contra > 0, "untested", "weak_only"),
-        (np.ones_like(n, dtype=bool), "consistent", "all_agree"),
+        (firm_against & firm_for, "mixed", "both_ways"),
+        (firm_against, "contradicted", "firm_contradiction"),
+        (firm_for, "consistent", "firm_agreement"),
+        (np.ones_like(n, dtype=bool), "untested", "weak_only"),
     ]
     rule = np.select([r[0] for r in rules], np.arange(len(rules)), len(rules) - 1)
     verdict_codes = np.array([VERDICTS.index(r[1]) for r in rules])[rule]
     verdict = pd.Categorical.from_codes(verdict_codes, categories=list(VERDICTS))
     reason = pd.Categorical.from_codes(rule, categories=[REASONS[r[2]] for r in rules])
 
-    # Strongest status among the deeds that decided: the strong contradicting
-    # ones for a contradiction, otherwise every deed that bears on it.
-    strongest_all = np.where(n > 0, np.argmax(n_by_status > 0, axis=1), -1)
-    strongest_strong = np.argmax(strong_by_status > 0, axis=1)
-    contradicted = verdict_codes == VERDICTS.index("contradicted")
-    strongest = np.where(contradicted, strongest_strong, strongest_all)
+    # Strongest status among the deeds that decided (see _deciding).
+    side = _deciding_side(verdict_codes, contra)
+    present = (n_sv * side[:, None, :]).sum(axis=2) > 0
+    strongest = np.where(present.any(axis=1), np.argmax(present, axis=1), -1)
     return {
         "n_deeds": n,
-        "n_agreeing": n_agree,
+        "n_agreeing": n - n_contra,
         "n_contradicting": n_contra,
-        "n_imprecise": n_imprecise,
+        "weight_agreeing": for_,
+        "weight_contradicting": against,
         "deed_stance": deed,
-        "gap": gap,
+        "gap": stated - deed,
         "verdict": verdict,
         "reason": reason,
         "strongest_status": strongest,
     }
+
+
+def _deciding_side(verdict_codes: np.ndarray, contra: np.ndarray) -> np.ndarray:
+    """Which deeds decided, by stance: those contradicting a contradicted position,
+    those agreeing with a consistent one, every counted deed otherwise."""
+    contradicted = (verdict_codes == VERDICTS.index("contradicted"))[:, None]
+    consistent = (verdict_codes == VERDICTS.index("consistent"))[:, None]
+    return np.where(contradicted, contra, np.where(consistent, ~contra, True))
 
 
 def say_do(
@@ -513,34 +634,97 @@ def say_do(
     pos = select_positions(tables, actors, issues, start, end, case, attribution)
     p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
-    lo, hi, untestable, empty = _windows(tested)
-    counts = window_counts(
-        pos_key,
-        lo,
-        hi,
-        ev_key,
-        _days(deeds["start"]),
-        _days(deeds["end"]),
-        _event_classes(deeds),
-        _lookup(w),
-    )
-    counts[(untestable > 0) | empty] = 0  # no deed weighs for a claim it cannot test
     stated = tested["stance"].to_numpy(dtype=np.int64)
-    result = _verdicts(counts, stated, w, untestable)
+    lo, hi, untestable, empty = _windows(tested)
+    result = _weigh(tested, pos_key, lo, hi, (untestable > 0) | empty, deeds, ev_key, w, stated)
     out = tested.reset_index(drop=True).copy()
     out.insert(out.columns.get_loc("issue_id"), "principal", p_rows["principal"].astype("string"))
     out.insert(out.columns.get_loc("issue_id"), "via", p_rows["via"].astype("string"))
-    for name, values in result.items():
-        if name == "strongest_status":
-            out[name] = pd.Categorical.from_codes(values, categories=list(STATUS_ORDER))
+    decided = _decide(*result[:2], stated, untestable)
+    for name in COLUMNS:
+        if name == "n_imprecise":
+            out[name] = result[2]
+        elif name == "strongest_status":
+            codes = decided[name]
+            out[name] = pd.Categorical.from_codes(codes, categories=list(STATUS_ORDER))
         else:
-            out[name] = values
+            out[name] = decided[name]
     if evidence is not False:
         wanted = None if evidence is True else set(evidence)
         verdict = np.asarray(out["verdict"].astype(str))
         ids = _evidence_ids(tested, pos_key, deeds, ev_key, verdict, wanted, w)
         out["evidence_ids"] = pd.Series(ids, index=out.index, dtype=object)
     return out
+
+
+#: The columns say_do adds to each (position, principal) row, in order.
+COLUMNS = (
+    "n_deeds",
+    "n_agreeing",
+    "n_contradicting",
+    "n_imprecise",
+    "weight_agreeing",
+    "weight_contradicting",
+    "deed_stance",
+    "gap",
+    "verdict",
+    "reason",
+    "strongest_status",
+)
+
+
+def _weigh(
+    tested: pd.DataFrame,
+    pos_key: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    dead: np.ndarray,
+    deeds: pd.DataFrame,
+    ev_key: np.ndarray,
+    w: dict[str, float],
+    stated: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: deeds that weigh by status x stance, weight by stance, imprecise deeds.
+
+    Rows in ``dead`` (claims deeds cannot test, empty windows) get nothing.
+    """
+    ev_start, ev_end = _days(deeds["start"]), _days(deeds["end"])
+    kinds = _deed_kinds(deeds)
+    classes = _event_classes(deeds, kinds)
+    counts = window_counts(pos_key, lo, hi, ev_key, ev_start, ev_end, classes, _lookup(w))
+    ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
+    sv = classes // (2 * _KINDS)  # status x stance
+    opened = (kinds == 2) & (ev_w > 0)
+    open_start = _open_start_totals(pos_key, lo == _OPEN, ev_key[opened], sv[opened])
+    part = (kinds == 1) & (ev_w > 0)
+    days = (ev_end[part] - ev_start[part] + 1).astype(np.longdouble)
+    partial = _partial_weights(
+        pos_key, lo, hi, ev_key[part], ev_start[part], ev_end[part],
+        ev_w[part].astype(np.longdouble) / days, sv[part] % len(STANCES),
+    )  # fmt: skip
+    counts[dead], partial[dead], open_start[dead] = 0, 0.0, 0
+    n_sv, mass, n_imprecise = _tally(counts, partial, open_start, w)
+
+    # Partial shares are summed in floating point; where a sum lands next to a
+    # threshold, take it from the pairs instead, as the rules state it.
+    n_cells = len(STATUS_ORDER) * len(STANCES)
+    has_partial = (counts[:, :n_cells] != counts[:, n_cells : 2 * n_cells]).any(axis=1)
+    contra = _sides(stated)
+    near = has_partial & (
+        (np.abs((mass * contra).sum(axis=1) - DECIDES_AT) < _NEAR)
+        | (np.abs((mass * ~contra).sum(axis=1) - DECIDES_AT) < _NEAR)
+    )
+    if near.any():
+        rows = np.flatnonzero(near)
+        pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w)
+        v = deeds["stance"].to_numpy(dtype=np.int64)[pr["e_idx"]] + 2
+        exact = np.bincount(
+            pr["p_idx"] * len(STANCES) + v,
+            weights=np.where(pr["counted"], pr["weight"], 0.0),
+            minlength=len(rows) * len(STANCES),
+        )
+        mass[rows] = exact.reshape(-1, len(STANCES))
+    return n_sv, mass, n_imprecise
 
 
 # --- evidence: pairs, only for the positions asked for ----------------------------------
@@ -560,11 +744,16 @@ def evidence(
     ``via`` (the roles through which this deed counts for the principal:
     the links used, shown beside the evidence), the deed's own columns with
     the ``issue_id`` and ``stance`` it has on the position's issue, then
-    ``role`` (``contradicts`` or ``agrees``), ``counted`` (False for a
-    deed whose status weighs 0, such as ``inferred``, or for a claim deeds
-    cannot test: listed apart, never part of a verdict),
-    ``decisive`` (firmly dated, at ``reported`` or stronger, and
-    contradicting), ``imprecise`` (not dated to a day), ``weight``.
+    ``role`` (``contradicts`` or ``agrees``), ``share`` (how much of the deed
+    falls in the window: 1 for a deed that went on throughout, the share of
+    its days for one that happened once), ``weight`` (status weight x share),
+    ``counted`` (False for a deed that weighs nothing — an ``inferred`` one,
+    one with no earliest date against a window with a first day — or for a
+    claim deeds cannot test: listed apart, never part of a verdict),
+    ``deciding`` (counted and among the deeds that decided the verdict: the
+    contradicting ones of a contradicted position, the agreeing ones of a
+    consistent one, all counted ones otherwise) and ``imprecise`` (not dated
+    to a day).
     """
     w = resolve_weights(weights)
     known = tables.positions["position_id"]
@@ -574,19 +763,48 @@ def evidence(
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
     pr = _pairs(tested, pos_key, deeds, ev_key, w)
     p_idx, e_idx = pr["p_idx"], pr["e_idx"]
+    # The verdict of each row, from its pairs, says which deeds decided it.
+    stated = tested["stance"].to_numpy(dtype=np.int64)
+    v = deeds["stance"].to_numpy(dtype=np.int64)[e_idx] + 2
+    n_v = len(STANCES)
+    cell = p_idx * n_v + v
+    counted = pr["counted"]
+    mass = np.bincount(cell, np.where(counted, pr["weight"], 0.0), len(tested) * n_v)
+    n = np.bincount(cell, counted, len(tested) * n_v).astype(np.int64)
+    untestable = _windows(tested)[2]
+    verdict = _decide(n.reshape(-1, 1, n_v), mass.reshape(-1, n_v), stated, untestable)["verdict"]
+    side = _deciding_side(np.asarray(verdict.codes), _sides(stated))
+
     pairs = deeds.iloc[e_idx].reset_index(drop=True).drop(columns="principal")
     pairs.insert(0, "position_id", tested["position_id"].to_numpy()[p_idx])
     pairs.insert(1, "principal", p_rows["principal"].to_numpy()[p_idx])
     pairs["role"] = pd.Categorical(
         np.where(pr["contra"], "contradicts", "agrees"), ["contradicts", "agrees"]
     )
-    pairs["decisive"] = pr["decisive"]
-    pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
+    pairs["share"] = pr["share"]
     pairs["weight"] = pr["weight"]
-    pairs["counted"] = pr["counted"]
+    pairs["counted"] = counted
+    pairs["deciding"] = counted & side[p_idx, v]
+    pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
     return pairs.sort_values(
         ["position_id", "principal", "start", "event_id"], kind="stable"
     ).reset_index(drop=True)
+
+
+def _shares(
+    occurrence: np.ndarray, s: np.ndarray, e: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Share of each deed [s, e] in its window [lo, hi], for pairs that meet.
+
+    Throughout: 1. Once, within known dates: days inside over all its days.
+    Once, with no earliest date: 1 when the window is open at the start, else 0.
+    Open bounds are ``_OPEN`` (starts) and the latest day (ends).
+    """
+    once = occurrence == "once"
+    first, last = np.maximum(s, lo), np.minimum(e, hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = (last - first + 1) / (e - s + 1)
+    return np.where(~once, 1.0, np.where(s == _OPEN, (lo == _OPEN).astype(float), part))
 
 
 def _pairs(
@@ -600,8 +818,9 @@ def _pairs(
 
     Returns index arrays ``p_idx`` (into ``tested``) and ``e_idx`` (into
     ``deeds``) in (row, deed start with open starts last, event id) order, and
-    per pair ``contra``, ``decisive``, ``counted`` and ``weight``. Pairs are
-    formed only here, for the evidence asked for; verdicts never need them.
+    per pair ``contra``, ``share``, ``weight`` (status weight x share) and
+    ``counted`` (it weighs, for a claim deeds can test). Pairs are formed only
+    here, for the evidence asked for; verdicts never need them.
     """
     ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
     lo, hi, untestable, empty = _windows(tested)  # _OPEN is the earliest day
@@ -625,16 +844,16 @@ def _pairs(
     p_idx, e_idx = p_idx[sort], e_idx[sort]
     stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
     contra = np.abs(deeds["stance"].to_numpy(dtype=np.int64)[e_idx] - stated) >= CONTRADICTS_AT
-    firm = deeds["precision"].astype(str).to_numpy()[e_idx] != "range"
-    strong = deeds["status"].astype(str).isin(DECISIVE_STATUSES).to_numpy()[e_idx]
-    counted = (ev_w[e_idx] > 0) & (untestable[p_idx] == 0)
+    occurrence = deeds["occurrence"].astype(str).to_numpy()[e_idx]
+    share = _shares(occurrence, ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
+    weight = ev_w[e_idx] * share
     return {
         "p_idx": p_idx,
         "e_idx": e_idx,
         "contra": contra,
-        "decisive": contra & firm & strong & counted,
-        "counted": counted,
-        "weight": ev_w[e_idx],
+        "share": share,
+        "weight": weight,
+        "counted": (weight > 0) & (untestable[p_idx] == 0),
     }
 
 
@@ -647,7 +866,7 @@ def _evidence_ids(
     wanted: set[str] | None,
     w: dict[str, float],
 ) -> list[tuple[str, ...] | None]:
-    """Deciding event ids per row: decisive deeds for a contradiction, else all counted."""
+    """Deciding event ids per row (see :func:`evidence`), for the rows asked for."""
     asked = (
         np.ones(len(tested), dtype=bool)
         if wanted is None
@@ -655,8 +874,11 @@ def _evidence_ids(
     )
     rows = np.flatnonzero(asked)
     pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w)
-    contradicted = (verdict[rows] == "contradicted")[pr["p_idx"]]
-    keep = pr["counted"] & (pr["decisive"] | ~contradicted)
+    codes = pd.Categorical(verdict[rows], categories=list(VERDICTS)).codes
+    stated = tested["stance"].to_numpy(dtype=np.int64)[rows]
+    side = _deciding_side(np.asarray(codes), _sides(stated))
+    v = deeds["stance"].to_numpy(dtype=np.int64)[pr["e_idx"]] + 2
+    keep = pr["counted"] & side[pr["p_idx"], v]
     p_idx = pr["p_idx"][keep]
     ids = deeds["event_id"].astype(str).to_numpy()[pr["e_idx"][keep]]
     counts = np.bincount(p_idx, minlength=len(rows))

@@ -21,10 +21,13 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "rumoured": 0.25,
     "inferred": 0.0,
 }
-#: Statuses strong enough for a deed to contradict a position on its own.
-DECISIVE_STATUSES: tuple[str, ...] = ("confirmed", "reported")
 #: A deed contradicts a position when their stances are at least this far apart.
 CONTRADICTS_AT = 2
+#: Weighted evidence that settles a verdict, for a position or against it: one
+#: ``reported`` deed wholly inside the window, or as much weaker or partial evidence
+#: (two ``alleged`` deeds, a ``confirmed`` deed with three quarters of its dates in
+#: the window). The same bar on each side.
+DECIDES_AT = 0.75
 #: The verdicts, in the order reports show them. ``not_testable``: deeds cannot
 #: show whether the claim holds; ``untested``: they could, but none is on record.
 VERDICTS: tuple[str, ...] = ("contradicted", "mixed", "consistent", "untested", "not_testable")
@@ -36,23 +39,20 @@ NOT_TESTABLE: dict[str, str] = {
     "request": "a request to others: what the speaker asks of someone is not its own conduct",
     "evidence": "a statement about evidence or silence, not about anyone's conduct",
 }
-#: A prediction is tested only against deeds after it was said; one with a
-#: condition only once the condition is on record, which the tables cannot yet link.
-CONDITIONAL_REASON = "a conditional prediction: the tables do not record that its condition came"
+#: A prediction is tested only against deeds after it was said; a conditional
+#: prediction or pledge only once a deed showing that its condition came is on record.
+CONDITIONAL_REASON = "conditional, and no deed on record shows that its condition came"
 
 #: Why each verdict was reached; the ``reason`` column shows these words.
 REASONS: dict[str, str] = {
-    "no_deeds": "no deed by these actors on this issue can fall in the window",
-    "strong_contradiction": "a firmly dated deed at 'reported' or stronger contradicts it",
-    "both_ways": "contradicting deeds, but the weighted deeds are within 2 of the stated stance",
-    "weak_beside_agreeing": "only weak or loosely dated deeds contradict it; others agree",
-    "weak_only": "all its deeds contradict it but are weak (below 'reported') or loosely dated",
-    "all_agree": "every deed in the window agrees with it",
+    "no_deeds": "no deed by these actors on this issue weighs in the window",
+    "both_ways": "deeds weighing at least 0.75 contradict it and as many agree",
+    "firm_contradiction": "deeds weighing at least 0.75 contradict it; those agreeing weigh less",
+    "firm_agreement": "deeds weighing at least 0.75 agree with it; those contradicting weigh less",
+    "weak_only": "its deeds weigh under 0.75 both for and against it",
     "not_testable_request": NOT_TESTABLE["request"],
     "not_testable_evidence": NOT_TESTABLE["evidence"],
     "not_testable_condition": CONDITIONAL_REASON,
 }
 
-# The decisive statuses lead STATUS_ORDER: the engine's column layouts rely on it.
-assert STATUS_ORDER[: len(DECISIVE_STATUSES)] == DECISIVE_STATUSES
 assert tuple(DEFAULT_WEIGHTS) == STATUS_ORDER

@@ -28,21 +28,79 @@ def row(df: pd.DataFrame, position_id: str, principal: str = "AAA") -> pd.Series
     return df.set_index(["position_id", "principal"]).loc[(position_id, principal)]
 
 
-def test_never_statement_is_contradicted_by_firmly_dated_deeds_inside_its_window(t):
-    r = row(research.say_do(t), "never_armed")
+def test_never_statement_is_contradicted_by_the_weight_of_deeds_inside_its_window(t):
+    r = row(research.say_do(t), "never_armed")  # window 2022-02-24/2024-09-23, stance -2
     assert r.verdict == "contradicted"
-    assert r.evidence_ids == ("drones_2022", "summit")  # the rumoured missiles do not decide
+    assert r.evidence_ids == ("drones_2022", "summit")
     assert r.strongest_status == "confirmed"  # the summit is confirmed by two sources
-    # weights: drones +2 reported 0.75, summit +1 confirmed 1.0, missiles +2 rumoured 0.25
-    # (1.5 + 1 + 0.5) / 2.0 = 1.5, gap -2 - 1.5 = -3.5
-    assert r.deed_stance == 1.5 and r.gap == -3.5
-    assert r.n_imprecise == 3  # a season, a month and a range, none dated to a day
+    # drones +2, reported 0.75, summer 2022 wholly inside: 0.75
+    # summit +1, confirmed 1.0, September 2024, 23 of its 30 days inside: 23/30
+    # missiles +2, rumoured, no earliest date: nothing in a window with a first day
+    summit = 23 / 30
+    assert r.weight_contradicting == pytest.approx(0.75 + summit)
+    assert r.weight_agreeing == 0 and r.n_deeds == 2
+    assert r.deed_stance == pytest.approx((0.75 * 2 + summit * 1) / (0.75 + summit))
+    assert r.gap == pytest.approx(-2 - r.deed_stance)
+    assert r.n_imprecise == 2  # a season and a month, neither dated to a day
 
 
 def test_since_i_took_office_starts_the_window_at_the_role_start(t):
-    r = row(research.say_do(t), "not_since")
-    assert "drones_2022" not in r.evidence_ids and r.n_deeds == 2  # summit and missiles
+    r = row(research.say_do(t), "not_since")  # 2024-08-30 (the role's start) to 2024-09-23
     assert r.window_start == pd.Timestamp("2024-08-30")
+    assert r.evidence_ids == ("summit",) and r.n_deeds == 1  # 23/30 of September: 0.77
+    assert r.verdict == "contradicted"
+    pairs = research.evidence(t, "not_since").set_index("event_id")
+    assert pairs.loc["missiles", "share"] == 0 and not pairs.loc["missiles", "counted"]
+
+
+def _one_position(window: str, stance: int, events: list[dict], said: str = "2024-09-23"):
+    tb = synthetic.tables(
+        actors=["AAA"],
+        issues=["arms"],
+        positions=[{"position_id": "p", "speaker_id": "AAA", "issue_id": "arms",
+                    "stance": stance, "said": said, "window": window}],
+        events=events,
+    )  # fmt: skip
+    return row(research.say_do(tb), "p")
+
+
+def _deed(event_id: str, when: str, stance: int, status: str = "reported", **kw) -> dict:
+    return {"event_id": event_id, "doers": "AAA", "when": when, "issues": {"arms": stance},
+            "status": status, **kw}  # fmt: skip
+
+
+def test_a_deed_known_only_to_its_year_weighs_by_its_days_in_a_short_window():
+    # 'No deliveries since I took office' (25 days); a reported delivery some time in 2024.
+    r = _one_position("2024-08-30/2024-09-23", -2, [_deed("d", "2024", 2)])
+    assert r.weight_contradicting == pytest.approx(0.75 * 25 / 366)
+    assert (r.verdict, r.reason) == ("untested", research.verdicts.REASONS["weak_only"])
+    # The same delivery said to go on throughout the window decides it.
+    r = _one_position(
+        "2024-08-30/2024-09-23", -2, [_deed("d", "2024-06/2024-12", 2, occurrence="throughout")]
+    )
+    assert r.weight_contradicting == 0.75 and r.verdict == "contradicted"
+
+
+def test_thresholds_are_symmetric_for_and_against():
+    rumour = "rumoured"  # weight 0.25
+    against = _one_position("../2024-09-23", -2, [_deed("d", "2024-09-01", 2, rumour)])
+    for_ = _one_position("../2024-09-23", 2, [_deed("d", "2024-09-01", 2, rumour)])
+    assert against.verdict == for_.verdict == "untested"
+    assert against.reason == for_.reason == research.verdicts.REASONS["weak_only"]
+    three = [_deed(f"d{i}", f"2024-09-0{i}", 2, rumour) for i in (1, 2, 3)]  # 0.75 together
+    assert _one_position("../2024-09-23", -2, three).verdict == "contradicted"
+    assert _one_position("../2024-09-23", 2, three).verdict == "consistent"
+    both = [_deed("up", "2024-09-01", 2), _deed("down", "2024-09-02", -2)]
+    r = _one_position("../2024-09-23", -2, both)
+    assert (r.verdict, r.weight_agreeing, r.weight_contradicting) == ("mixed", 0.75, 0.75)
+    assert r.evidence_ids == ("up", "down")
+
+
+def test_a_deed_with_no_earliest_date_weighs_only_in_a_window_open_at_the_start():
+    deeds = [_deed("d", "../2024-09-01", 2)]
+    assert _one_position("../2024-09-23", -2, deeds).weight_contradicting == 0.75
+    r = _one_position("2024-01-01/2024-09-23", -2, deeds)
+    assert r.n_deeds == 0 and r.verdict == "untested"
 
 
 def test_group_lets_an_organs_deed_test_its_states_words(t):
@@ -125,9 +183,10 @@ def test_status_follows_citations_and_a_third_party_denial_disputes(t):
 
 def test_weights_override_and_zero_weight_ignores_a_status(t):
     r = row(research.say_do(t, weights={"reported": 0, "confirmed": 0}), "never_armed")
-    assert r.n_deeds == 1 and r.verdict == "untested"  # only the rumour is left
-    r = row(research.say_do(t, weights={"rumoured": 3.0}), "never_armed")
-    assert r.deed_stance == pytest.approx((1.5 + 1 + 6) / (0.75 + 1 + 3))
+    assert r.n_deeds == 0 and r.verdict == "untested"  # the rumour falls outside: no deed left
+    r = row(research.say_do(t, weights={"confirmed": 0.5}), "never_armed")
+    summit = 0.5 * 23 / 30
+    assert r.deed_stance == pytest.approx((0.75 * 2 + summit) / (0.75 + summit))
 
 
 def test_bad_weights_are_rejected(t):
@@ -229,7 +288,9 @@ def test_evidence_lists_only_the_positions_asked_for(t):
     assert row(r, "talks_yes").evidence_ids is None
     pairs = research.evidence(t, ["never_armed"])
     assert list(pairs.event_id) == ["drones_2022", "summit", "missiles"]
-    assert list(pairs.decisive) == [True, True, False]
+    assert list(pairs.share) == [1, 23 / 30, 0]
+    assert list(pairs.counted) == [True, True, False]
+    assert list(pairs.deciding) == [True, True, False]
 
 
 def test_gap_summary_counts_tested_and_contradicted(t):

@@ -22,7 +22,7 @@ def test_cards_set_words_against_deeds_with_every_citation():
     assert "A supplied drones to B." in html and "status <strong>reported</strong>" in html
     assert "fixture: pundit; reported — “open secret”" in html  # the report ...
     assert "wire: lead_a; <strong>denies it</strong>; confirmed" in html  # ... and the denial
-    assert "decisive" in html and "tested against AAA" in html
+    assert "decided it" in html and "tested against AAA" in html
     assert "once, within by 22 Oct 2024" in html  # the missiles have no known start
 
 

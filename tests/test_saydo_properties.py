@@ -28,11 +28,13 @@ day = st.integers(0, 80)
 
 @st.composite
 def written_date(draw, open_start: bool = False) -> str:
-    """A date as a curator writes it: a day, an ISO week, a month, or a range."""
-    kind = draw(st.sampled_from(["day", "week", "month", "range", "open"] if open_start else
-                                ["day", "week", "month", "range"]))  # fmt: skip
+    """A date as a curator writes it: a day, an ISO week, a month, a season, or a range."""
+    kind = draw(st.sampled_from(["day", "week", "month", "season", "range", "open"] if open_start
+                                else ["day", "week", "month", "season", "range"]))  # fmt: skip
     if kind == "day":
         return _iso(draw(day))
+    if kind == "season":
+        return "2024-21"  # spring: March to May, across the end of the span of days
     if kind == "week":
         return f"2024-W{draw(st.integers(1, 11)):02d}"
     if kind == "month":
@@ -108,6 +110,7 @@ def tables(draw) -> research.Tables:
                 "when": draw(written_date(open_start=True)),
                 "issues": {i: draw(st.integers(-2, 2)) for i in bears},
                 "status": draw(st.sampled_from(STATUS_ORDER)),
+                "occurrence": draw(st.sampled_from(["once", "throughout"])),
                 "negated": draw(st.booleans()),
             }
         )
@@ -121,7 +124,9 @@ attributions = st.sampled_from(
 )
 weights = st.one_of(
     st.none(),
-    st.dictionaries(st.sampled_from(STATUS_ORDER), st.sampled_from([0.0, 0.1, 0.5, 1.0, 3.0])),
+    st.dictionaries(
+        st.sampled_from(STATUS_ORDER), st.sampled_from([0.0, 0.1, 0.25, 0.375, 0.5, 1.0, 3.0])
+    ),
 )
 
 COMPARED = [
@@ -131,6 +136,8 @@ COMPARED = [
     "n_agreeing",
     "n_contradicting",
     "n_imprecise",
+    "weight_agreeing",
+    "weight_contradicting",
     "deed_stance",
     "gap",
     "verdict",
@@ -146,7 +153,7 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
         df[col] = df[col].astype(object).where(df[col].notna(), None)
     for col in ("n_deeds", "n_agreeing", "n_contradicting", "n_imprecise"):
         df[col] = df[col].astype(np.int64)
-    for col in ("deed_stance", "gap"):
+    for col in ("weight_agreeing", "weight_contradicting", "deed_stance", "gap"):
         df[col] = df[col].astype(float)
     df["evidence_ids"] = df["evidence_ids"].map(lambda ids: tuple(sorted(ids)))
     return df.reset_index(drop=True)
@@ -188,3 +195,8 @@ def test_evidence_pairs_count_the_deeds_each_verdict_saw(t):
     expected = r.set_index(["position_id", "principal"])["n_deeds"]
     got = per_position.reindex(expected.index, fill_value=0)
     assert (got.to_numpy() == expected.to_numpy()).all()
+    # The deciding pairs are the verdict's evidence ids, in the evidence's order.
+    deciding = pairs[pairs["deciding"]].groupby(["position_id", "principal"])["event_id"]
+    listed = deciding.agg(tuple).reindex(expected.index)
+    ids = research.say_do(t).set_index(["position_id", "principal"])["evidence_ids"]
+    assert [x if isinstance(x, tuple) else () for x in listed] == list(ids)
