@@ -44,7 +44,7 @@ def _migrate(args: argparse.Namespace) -> int:
     except (FileExistsError, FileNotFoundError, DataError) as e:
         print(f"research migrate: {e}", file=sys.stderr)
         return 1
-    print(f"{args.dest}: written in the version-2 model; {len(notes)} choices to review:")
+    print(f"{args.dest}: written in the current model; {len(notes)} choices to review:")
     for n in notes:
         print(f"  {n}")
     return 0
@@ -123,9 +123,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="output directory (default: reports/)")
     b.add_argument("--data-dir", help="build from this data directory instead of data/")
     b.set_defaults(run=_build)
-    m = sub.add_parser("migrate", help="turn a version-1 data directory into version 2")
-    m.add_argument("src", help="the version-1 directory (five CSV files)")
-    m.add_argument("dest", help="a new directory for the version-2 tables")
+    m = sub.add_parser("migrate", help="bring a version-1 or 2.0 data directory up to date")
+    m.add_argument("src", help="the old directory (version 1: five CSV files; or version 2.0)")
+    m.add_argument("dest", help="a new directory for the tables in the current model")
     m.add_argument("--case", default="main", help="case id for every row (default: main)")
     m.set_defaults(run=_migrate)
     n = sub.add_parser("new-case", help="add a case to the data and its reports to reports.toml")

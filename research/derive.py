@@ -9,6 +9,8 @@ rule stated once, here:
   ``start``, ``end`` and ``precision`` (day, week, month, season, year or
   range). An open bound is missing (NaT). A window opened by a role
   (``window_from_role``) starts on the first day of that role's start.
+  ``condition_start`` is the first day the deed that shows a condition came
+  (``condition_event``) can have happened (NaT when none or no earliest date).
 * **Status from citations.** A row's ``status`` is the strongest status among
   the citations that report it (confirmed, reported, alleged, disputed,
   rumoured, inferred, in that order; inferred is the author's own inference,
@@ -175,6 +177,13 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
     when = spans(ev["when"], open_start=True, open_end=False)
     ev["start"], ev["end"], ev["precision"] = when["start"], when["end"], when["precision"]
+    first_day = pd.Series(ev["start"].to_numpy(), index=ev["event_id"].astype(str))
+    cond = pos["condition_event"].astype(object)
+    pos["condition_start"] = pd.Series(
+        first_day.reindex(cond.where(cond.notna(), "")).to_numpy(),
+        index=pos.index,
+        dtype="datetime64[s]",
+    )
     ev["status"], ev["n_citations"] = _status(cit, "event_id", ev["event_id"], _accused(ev, roles))
     out["positions"], out["events"] = pos, ev
     return out

@@ -1,4 +1,8 @@
-"""Turn a version-1 data directory into the version-2 model.
+"""Bring an older data directory up to the current model (version 2.1).
+
+Version 2.0 lacked two optional columns of ``positions``: ``counterpart`` and
+``condition_event``. :func:`migrate` copies its tables with those columns left
+empty (nothing to review). The rest of this docstring is about version 1.
 
 Version 1 had five tables — sources, actors, issues, positions, events — with
 one source per row, a timeless ``speaks_for`` link and dates stored as bounds
@@ -26,6 +30,7 @@ The result validates, or the migration fails without writing anything.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import tempfile
 from datetime import date
@@ -65,11 +70,11 @@ def migrate(src: str | Path, dest: str | Path, case: str = "main") -> list[str]:
     Returns one note per choice a curator should review. ``dest`` must not
     exist; nothing is written unless the result validates.
     """
-    from research.load import DataError, validate
-
     src, dest = Path(src), Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} exists; give a new directory")
+    if _version(src) == "2.0.0":
+        return _from_v20(src, dest)
     missing = [t for t in V1_TABLES if not (src / f"{t}.csv").exists()]
     if missing:
         raise FileNotFoundError(f"{src}: not a version-1 directory (missing {', '.join(missing)})")
@@ -193,14 +198,40 @@ def migrate(src: str | Path, dest: str | Path, case: str = "main") -> list[str]:
                 "notes": "",
             }
         )
+    _write_checked(dest, out)
+    return notes
+
+
+def _version(src: Path) -> str | None:
+    """The model version a data directory declares, if it has a readable descriptor."""
+    try:
+        return json.loads((src / "datapackage.json").read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _from_v20(src: Path, dest: Path) -> list[str]:
+    """Copy a version-2.0 directory with the columns 2.1 added left empty."""
+    missing = [t.path for t in schema().tables if not (src / t.path).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{src}: not a version-2.0 directory (missing {', '.join(missing)})"
+        )
+    _write_checked(dest, {t.name: _read(src / t.path) for t in schema().tables})
+    return []
+
+
+def _write_checked(dest: Path, rows: dict[str, list[dict[str, str]]]) -> None:
+    """Write the tables into ``dest`` only if they validate; nothing otherwise."""
+    from research.load import DataError, validate
+
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         work = Path(tmp) / "data"
-        write_tables(work, out)
+        write_tables(work, rows)
         problems = validate(work)
         if problems:
             raise DataError(problems)
         shutil.move(str(work), dest)
-    return notes
 
 
 def write_tables(directory: Path, rows: dict[str, list[dict[str, str]]]) -> None:

@@ -141,25 +141,34 @@ def say_do_reference(
     rows = []
     for p in _selected(tables, roles, actors, issues, start, end, case):
         tested = p.speaker_id if pd.isna(p.subjects) else p.subjects
-        for principal in sorted(owners(tested, _when(p.said_start), _when(p.said_end))):
-            rows.append(_verdict(p, principal, events, stance_of, w, owners))
+        said = (_when(p.said_start), _when(p.said_end))
+        # About relations with a counterpart: one row per principal of it too.
+        sides = [None] if pd.isna(p.counterpart) else sorted(owners(p.counterpart, *said))
+        for principal in sorted(owners(tested, *said)):
+            for other in sides:
+                rows.append(_verdict(p, principal, other, events, stance_of, w, owners))
     columns = [
-        "position_id", "principal", "n_deeds", "n_agreeing", "n_contradicting", "n_imprecise",
-        "weight_agreeing", "weight_contradicting", "deed_stance", "gap", "verdict", "reason",
+        "position_id", "principal", "counterpart_principal", "n_deeds", "n_agreeing",
+        "n_contradicting", "n_imprecise", "weight_agreeing", "weight_contradicting",
+        "deed_stance", "gap", "verdict", "reason",
         "strongest_status", "evidence_ids",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
-def _verdict(p, principal: str, events: list, stance_of: dict, w: dict, owners) -> dict:
-    """One position tested against one principal's deeds, by the documented rules."""
+def _verdict(p, principal: str, other, events: list, stance_of: dict, w: dict, owners) -> dict:
+    """One position tested against one principal's deeds (toward ``other``, when given)."""
     lo, hi = _when(p.window_start), _when(p.window_end)
-    if p.claim == "prediction" and pd.isna(p.condition):
+    conditional = p.claim in ("prediction", "pledge") and not pd.isna(p.condition)
+    if p.claim == "prediction":
         after = pd.Timestamp(p.said_end) + timedelta(days=1)  # only deeds after it was said
         lo = after if lo is None or after > lo else lo
+    if conditional and _when(p.condition_start) is not None:
+        came = _when(p.condition_start)  # only deeds once the condition came
+        lo = came if lo is None or came > lo else lo
     if p.claim in ("request", "evidence"):
         untestable = f"not_testable_{p.claim}"
-    elif p.claim == "prediction" and not pd.isna(p.condition):
+    elif conditional and pd.isna(p.condition_event):
         untestable = "not_testable_condition"
     else:
         untestable = None
@@ -173,6 +182,10 @@ def _verdict(p, principal: str, events: list, stance_of: dict, w: dict, owners) 
             continue
         if principal not in owners(e.doers, _when(e.start), _when(e.end)):
             continue
+        if other is not None:  # a deed between the two: the other is a party to it
+            parties = e.doers if pd.isna(e.targets) else f"{e.doers};{e.targets}"
+            if other not in owners(parties, _when(e.start), _when(e.end)) - {principal}:
+                continue
         weight = w[e.status] * share(e.occurrence, _when(e.start), _when(e.end), lo, hi)
         if weight > 0:
             stance = stance_of[(e.event_id, p.issue_id)]
@@ -204,6 +217,7 @@ def _verdict(p, principal: str, events: list, stance_of: dict, w: dict, owners) 
     return {
         "position_id": p.position_id,
         "principal": principal,
+        "counterpart_principal": other,
         "n_deeds": len(matched),
         "n_agreeing": len(agreeing),
         "n_contradicting": len(contradicting),

@@ -140,7 +140,8 @@ def _rule_same_actor(r, p: Parsed, parsed, problems) -> None:
             and value in owner_of
             and (owner_of[value] != speaker)
         ):
-            rule = f"{r.text} ({p.columns[actor][i]}); it is a role of {owner_of[value]}"
+            found = r.params.get("found", "it is a role of {}").format(owner_of[value])
+            rule = f"{r.text} ({p.columns[actor][i]}); {found}"
             problems.append(Problem(p.name, line, col, value, rule))
 
 
@@ -175,6 +176,13 @@ def _rule_requires_value(r, p: Parsed, parsed, problems) -> None:
         value = p.columns[col][i]
         if p.columns[when][i] is not None and value is not None and value not in r.params["values"]:
             problems.append(Problem(p.name, line, col, value, r.text))
+
+
+def _rule_requires_set(r, p: Parsed, parsed, problems) -> None:
+    col, when = r.params["column"], r.params["when_set"]
+    for i, line in enumerate(p.lines):
+        if p.columns[when][i] is not None and p.raw[col][i] == "":
+            problems.append(Problem(p.name, line, col, "", r.text))
 
 
 def _rule_acyclic(r, p: Parsed, parsed, problems) -> None:
@@ -215,6 +223,7 @@ _RULES: dict[str, Callable] = {
     "reference_has": _rule_reference_has,
     "requires_pattern": _rule_requires_pattern,
     "requires_value": _rule_requires_value,
+    "requires_set": _rule_requires_set,
     "acyclic": _rule_acyclic,
 }
 

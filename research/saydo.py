@@ -168,35 +168,75 @@ def _attributed(
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
     """Positions and deeds, each expanded to one row per principal, with integer keys.
 
-    A key packs (case, principal, issue): a position meets only deeds of its
-    own case, by its principals, on its issue. Returns (position rows with
-    ``pos_row`` and ``principal``, their keys, deed rows with ``principal``,
-    their keys).
+    A key packs (case, principal, issue, counterpart): a position meets only
+    deeds of its own case, by its principals, on its issue — and, when it is
+    about relations with a counterpart, only deeds between the two. Returns
+    (position rows with ``pos_row``, ``principal``, ``via`` and
+    ``counterpart_principal``, their keys, deed rows with ``principal`` and
+    ``via``, their keys).
     """
     roles = Roles(tables.roles, attribution) if group else None
-    pa = attribute(roles, tested_actors(positions), positions["said_start"], positions["said_end"])
+    said_start, said_end = positions["said_start"], positions["said_end"]
+    pa = attribute(roles, tested_actors(positions), said_start, said_end)
     deeds = deed_rows(tables)
     da = attribute(roles, deeds["doers"], deeds["start"], deeds["end"])
     p_rows = pd.DataFrame(
         {"pos_row": pa["row"].to_numpy(), "principal": pa["owner"], "via": pa["via"]}
     )
+    p_rows["counterpart_principal"] = None
     d_rows = deeds.iloc[da["row"].to_numpy()].reset_index(drop=True)
     d_rows.insert(0, "principal", pd.array(da["owner"], dtype="string"))
     d_rows.insert(1, "via", pd.array(da["via"], dtype="string"))
+    d_other = np.full(len(d_rows), "", dtype=object)  # "": toward anyone
+
+    about = positions["counterpart"].notna().to_numpy(dtype=bool)
+    if about.any():
+        # A position about relations with X: one row per principal of X too.
+        sel = np.flatnonzero(about)
+        cp = attribute(
+            roles, positions["counterpart"].iloc[sel], said_start.iloc[sel], said_end.iloc[sel]
+        )
+        cp_rows = pd.DataFrame(
+            {"pos_row": sel[cp["row"].to_numpy()], "counterpart_principal": cp["owner"]}
+        )
+        p_rows = pd.concat(
+            [
+                p_rows[~about[p_rows["pos_row"].to_numpy()]],
+                p_rows.drop(columns="counterpart_principal").merge(cp_rows, on="pos_row"),
+            ]
+        ).sort_values(["pos_row", "principal", "counterpart_principal"], kind="stable")
+        p_rows = p_rows.reset_index(drop=True)
+        # Each deed row once more per principal on its other side: its targets
+        # and its other doers, for the deed's own principal.
+        parties = deeds["doers"].astype(str) + (";" + deeds["targets"].astype(str)).fillna("")
+        pt = attribute(roles, parties, deeds["start"], deeds["end"])
+        links = pd.DataFrame({"deed": pt["row"].to_numpy(), "other": pt["owner"]})
+        mine = pd.DataFrame({"deed": da["row"].to_numpy(), "principal": da["owner"]})
+        mine["d_row"] = np.arange(len(mine))
+        pairs = mine.merge(links, on="deed")
+        pairs = pairs[pairs["other"] != pairs["principal"]]
+        d_rows = pd.concat([d_rows, d_rows.iloc[pairs["d_row"].to_numpy()]], ignore_index=True)
+        d_other = np.concatenate([d_other, pairs["other"].to_numpy(dtype=object)])
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
-    owners = pd.Index(sorted(set(pa["owner"]) | set(da["owner"])))
+    cp_owners = p_rows["counterpart_principal"].dropna()
+    owners = pd.Index(sorted(set(pa["owner"]) | set(da["owner"]) | set(cp_owners)))
     n_owners, n_issues = max(len(owners), 1), max(len(issues), 1)
+    others = pd.Index(["", *owners])  # code 0: toward anyone
 
-    def key(case: pd.Series, owner: pd.Series, issue: pd.Series) -> np.ndarray:
+    def key(case: pd.Series, owner: pd.Series, issue: pd.Series, other) -> np.ndarray:
         c = _codes(case, cases)
         o = owners.get_indexer(owner.astype(str)).astype(np.int64)
-        return (c * n_owners + o) * n_issues + _codes(issue, issues)
+        k = (c * n_owners + o) * n_issues + _codes(issue, issues)
+        if not about.any():
+            return k
+        return k * len(others) + others.get_indexer(pd.Index(other).astype(str))
 
     pos_sel = positions.iloc[p_rows["pos_row"].to_numpy()]
-    p_key = key(pos_sel["case_id"], p_rows["principal"], pos_sel["issue_id"])
-    d_key = key(d_rows["case_id"], d_rows["principal"], d_rows["issue_id"])
+    cp_col = p_rows["counterpart_principal"].fillna("").to_numpy(dtype=object)
+    p_key = key(pos_sel["case_id"], p_rows["principal"], pos_sel["issue_id"], cp_col)
+    d_key = key(d_rows["case_id"], d_rows["principal"], d_rows["issue_id"], d_other)
     return p_rows, p_key, d_rows, d_key
 
 
@@ -208,22 +248,24 @@ def _windows(positions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Each position's window as day numbers, and whether deeds can test it.
 
     A prediction is tested only against deeds after it was said: its window
-    starts the day after the last day it can have been said. Requests and
-    statements about evidence cannot be tested (code 1, 2), nor a prediction
-    with a condition (code 3): the tables do not record that the condition came.
-    A prediction whose window ends before it was said has an empty window
-    (``empty``): no deed can test it.
+    starts the day after the last day it can have been said. A conditional
+    prediction or pledge is tested only once a deed on record shows that its
+    condition came (``condition_event``), against deeds from that deed's first
+    day; without one it cannot be tested (code 3). Requests and statements
+    about evidence cannot be tested (code 1, 2). A window that ends before it
+    can start is empty (``empty``): no deed can test it.
     """
     lo, hi = _days(positions["window_start"]), _days(positions["window_end"])
     claim = positions["claim"].astype(str).to_numpy()
-    conditional = positions["condition"].notna().to_numpy(dtype=bool)
-    prediction = (claim == "prediction") & ~conditional
-    after_said = _days(positions["said_end"]) + 1
-    lo = np.where(prediction, np.maximum(lo, after_said), lo)
+    conditional = positions["condition"].notna().to_numpy(dtype=bool) & np.isin(
+        claim, ["prediction", "pledge"]
+    )
+    on_record = positions["condition_event"].notna().to_numpy(dtype=bool)
+    prediction = claim == "prediction"
+    lo = np.where(prediction, np.maximum(lo, _days(positions["said_end"]) + 1), lo)
+    lo = np.where(conditional, np.maximum(lo, _days(positions["condition_start"])), lo)
     code = np.select(
-        [claim == "request", claim == "evidence", (claim == "prediction") & conditional],
-        [1, 2, 3],
-        0,
+        [claim == "request", claim == "evidence", conditional & ~on_record], [1, 2, 3], 0
     )
     empty = (hi != _OPEN) & (lo > hi)
     lo = np.where(empty, hi, lo)  # a valid window whose counts are then dropped
@@ -640,6 +682,11 @@ def say_do(
     out = tested.reset_index(drop=True).copy()
     out.insert(out.columns.get_loc("issue_id"), "principal", p_rows["principal"].astype("string"))
     out.insert(out.columns.get_loc("issue_id"), "via", p_rows["via"].astype("string"))
+    out.insert(
+        out.columns.get_loc("issue_id"),
+        "counterpart_principal",
+        p_rows["counterpart_principal"].astype("string").to_numpy(),
+    )
     decided = _decide(*result[:2], stated, untestable)
     for name in COLUMNS:
         if name == "n_imprecise":
@@ -741,6 +788,8 @@ def evidence(
     """The deeds that bear on each position, one row per (position, principal, deed).
 
     Columns: ``position_id``, ``principal`` (whose deeds these are),
+    ``counterpart_principal`` (for a position about relations with a
+    counterpart: the principal on the deed's other side, else missing),
     ``via`` (the roles through which this deed counts for the principal:
     the links used, shown beside the evidence), the deed's own columns with
     the ``issue_id`` and ``stance`` it has on the position's issue, then
@@ -778,6 +827,8 @@ def evidence(
     pairs = deeds.iloc[e_idx].reset_index(drop=True).drop(columns="principal")
     pairs.insert(0, "position_id", tested["position_id"].to_numpy()[p_idx])
     pairs.insert(1, "principal", p_rows["principal"].to_numpy()[p_idx])
+    counterpart = p_rows["counterpart_principal"].to_numpy(dtype=object)[p_idx]
+    pairs.insert(2, "counterpart_principal", pd.array(counterpart, dtype="string"))
     pairs["role"] = pd.Categorical(
         np.where(pr["contra"], "contradicts", "agrees"), ["contradicts", "agrees"]
     )

@@ -32,7 +32,7 @@ TABLE_ORDER = (
     "citations",
 )
 #: The version of the data model this package reads (``version`` in the descriptor).
-MODEL_VERSION = "2.0.0"
+MODEL_VERSION = "2.1.0"
 
 
 def default_data_dir() -> Path:

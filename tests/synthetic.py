@@ -28,8 +28,9 @@ def tables(
 
     A position is a dict with ``position_id``, ``speaker_id``, ``issue_id``,
     ``stance``, ``said`` and ``window`` and optionally ``subjects``,
-    ``claim``, ``condition``, ``case_id``, ``status``. An event has ``event_id``, ``doers``,
-    ``when``, ``issues`` (issue id -> stance) and optionally ``occurrence``,
+    ``counterpart``, ``claim``, ``condition``, ``condition_event``, ``case_id``,
+    ``status``. An event has ``event_id``, ``doers``, ``when``, ``issues``
+    (issue id -> stance) and optionally ``targets``, ``occurrence``,
     ``status``, ``case_id``, ``negated``. A role has ``actor_id``, ``for_id``
     and optionally ``kind``, ``start``, ``end``.
     """
@@ -42,11 +43,13 @@ def tables(
                 "case_id": p.get("case_id", cases[0]),
                 "speaker_id": p["speaker_id"],
                 "subjects": p.get("subjects"),
+                "counterpart": p.get("counterpart"),
                 "issue_id": p["issue_id"],
                 "stance": p["stance"],
                 "claim": p.get("claim", "own_conduct"),
                 "voice": "own_words",
                 "condition": p.get("condition"),
+                "condition_event": p.get("condition_event"),
                 "said": p["said"],
                 "window": p.get("window", "../.."),
                 "summary": "synthetic",
@@ -68,6 +71,7 @@ def tables(
                 "event_id": e["event_id"],
                 "case_id": e.get("case_id", cases[0]),
                 "doers": e["doers"],
+                "targets": e.get("targets"),
                 "when": e["when"],
                 "occurrence": e.get("occurrence", "once"),
                 "action": "aid",
@@ -136,12 +140,14 @@ def tables(
         ),
         positions=frame(
             pos_rows,
-            ["position_id", "case_id", "speaker_id", "subjects", "issue_id", "stance", "claim"]
-            + ["voice", "condition", "said", "window", "summary"],
+            ["position_id", "case_id", "speaker_id", "subjects", "counterpart", "issue_id"]
+            + ["stance", "claim", "voice", "condition", "condition_event", "said", "window"]
+            + ["summary"],
         ),
         events=frame(
             ev_rows,
-            ["event_id", "case_id", "doers", "when", "occurrence", "action", "negated", "summary"],
+            ["event_id", "case_id", "doers", "targets", "when", "occurrence", "action", "negated"]
+            + ["summary"],
         ),
         event_issues=frame(ei_rows, ["event_id", "issue_id", "stance"]),
         citations=frame(

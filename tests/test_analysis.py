@@ -558,3 +558,43 @@ def test_a_request_to_others_is_not_the_speakers_own_stance_in_alignment():
     )  # fmt: skip
     by = research.alignment_by_issue(tb, "AAA", "BBB", channel="words")
     assert by["a_n"].tolist() == [0] and by["b_stance"].tolist() == [2.0]
+
+
+def test_a_statement_about_relations_with_a_counterpart_meets_only_deeds_between_the_two():
+    def deed(event_id, doers, targets=None):
+        return {"event_id": event_id, "doers": doers, "targets": targets, "when": "2024-03-01",
+                "issues": {"ties": 2}, "status": "confirmed"}  # fmt: skip
+
+    tb = synthetic.tables(
+        actors=["AAA", "BBB", "CCC"],
+        issues=["ties"],
+        positions=[{"position_id": "p", "speaker_id": "AAA", "counterpart": "BBB",
+                    "issue_id": "ties", "stance": -2, "said": "2024-06-01",
+                    "window": "../2024-06-01", "claim": "own_conduct"}],
+        events=[deed("to_b", "AAA", "BBB"), deed("to_c", "AAA", "CCC"),
+                deed("joint", "AAA;BBB"), deed("b_alone", "BBB", "AAA")],
+    )  # fmt: skip
+    r = row(research.say_do(tb), "p")
+    assert r.counterpart_principal == "BBB"
+    assert r.evidence_ids == ("joint", "to_b")  # not toward CCC; not BBB's own deed
+    assert r.verdict == "contradicted"
+
+
+def test_a_conditional_prediction_is_tested_once_its_condition_is_on_record():
+    def deed(event_id, when, stance):
+        return {"event_id": event_id, "doers": "AAA", "when": when, "issues": {"arms": stance}}
+
+    def prediction(came=None):
+        return {"position_id": "p", "speaker_id": "AAA", "issue_id": "arms", "stance": 2,
+                "said": "2024-01-10", "window": "../..", "claim": "prediction",
+                "condition": "if war breaks out", "condition_event": came}  # fmt: skip
+
+    events = [deed("war", "2024-03-01", 0), deed("before", "2024-02-01", 2),
+              deed("after", "2024-04-01", 2)]  # fmt: skip
+    waiting = row(research.say_do(synthetic.tables(actors=["AAA"], issues=["arms"],
+                  positions=[prediction()], events=events)), "p")  # fmt: skip
+    assert waiting.verdict == "not_testable"
+    assert waiting.reason == research.verdicts.REASONS["not_testable_condition"]
+    came = row(research.say_do(synthetic.tables(actors=["AAA"], issues=["arms"],
+               positions=[prediction("war")], events=events)), "p")  # fmt: skip
+    assert came.evidence_ids == ("war", "after") and came.verdict == "mixed"

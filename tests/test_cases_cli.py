@@ -110,3 +110,27 @@ def test_validate_prints_rows_per_table_and_per_case():
     assert out.returncode == 0, out.stderr
     assert "case case-a: 5 positions, 5 events" in out.stdout
     assert "case case-b: 1 positions, 1 events" in out.stdout
+
+
+def test_migrate_adds_the_columns_of_version_2_1_to_version_2_0_tables(tmp_path):
+    import csv
+    import json
+
+    old = tmp_path / "old"
+    shutil.copytree(MINIMAL, old)
+    package = json.loads((old / "datapackage.json").read_text(encoding="utf-8"))
+    package["version"] = "2.0.0"
+    (old / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    with (MINIMAL / "positions.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with (old / "positions.csv").open("w", encoding="utf-8", newline="") as f:
+        keep = [c for c in rows[0] if c not in ("counterpart", "condition_event")]
+        w = csv.DictWriter(f, keep, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    assert "migrate" in str(research.validate(old)[0])  # the old version is named
+    out = _cli("migrate", str(old), str(tmp_path / "new"))
+    assert out.returncode == 0, out.stderr
+    new, fixture = research.load(tmp_path / "new"), research.load(MINIMAL)
+    assert new.counts() == fixture.counts()
+    assert new.positions["counterpart"].isna().all()

@@ -79,26 +79,6 @@ def tables(draw) -> research.Tables:
                 }
             )
     some_actors = st.lists(st.sampled_from(actors), min_size=1, max_size=2, unique=True)
-    positions = []
-    for k in range(draw(st.integers(0, 8))):
-        subjects = draw(st.one_of(st.none(), some_actors))
-        w = draw(window())
-        claim = draw(st.sampled_from(CLAIMS))
-        conditional = claim in ("prediction", "pledge") and draw(st.booleans())
-        positions.append(
-            {
-                "position_id": f"p{k}",
-                "case_id": draw(st.sampled_from(cases)),
-                "speaker_id": draw(st.sampled_from(actors)),
-                "subjects": None if subjects is None else ";".join(subjects),
-                "issue_id": draw(st.sampled_from(issues)),
-                "said": draw(written_date()),
-                "window": w,
-                "stance": draw(st.integers(-2, 2)),
-                "claim": claim,
-                "condition": "if it happens" if conditional else None,
-            }
-        )
     events = []
     for k in range(draw(st.integers(0, 14))):
         bears = draw(st.lists(st.sampled_from(issues), min_size=1, max_size=2, unique=True))
@@ -107,11 +87,40 @@ def tables(draw) -> research.Tables:
                 "event_id": f"e{k}",
                 "case_id": draw(st.sampled_from(cases)),
                 "doers": ";".join(draw(some_actors)),
+                "targets": draw(st.one_of(st.none(), st.sampled_from(actors))),
                 "when": draw(written_date(open_start=True)),
                 "issues": {i: draw(st.integers(-2, 2)) for i in bears},
                 "status": draw(st.sampled_from(STATUS_ORDER)),
                 "occurrence": draw(st.sampled_from(["once", "throughout"])),
                 "negated": draw(st.booleans()),
+            }
+        )
+    positions = []
+    for k in range(draw(st.integers(0, 8))):
+        subjects = draw(st.one_of(st.none(), some_actors))
+        w = draw(window())
+        claim = draw(st.sampled_from(CLAIMS))
+        conditional = claim in ("prediction", "pledge") and draw(st.booleans())
+        case = draw(st.sampled_from(cases))
+        came = [e["event_id"] for e in events if e["case_id"] == case]
+        positions.append(
+            {
+                "position_id": f"p{k}",
+                "case_id": case,
+                "speaker_id": draw(st.sampled_from(actors)),
+                "subjects": None if subjects is None else ";".join(subjects),
+                "counterpart": draw(st.one_of(st.none(), st.none(), st.sampled_from(actors))),
+                "issue_id": draw(st.sampled_from(issues)),
+                "said": draw(written_date()),
+                "window": w,
+                "stance": draw(st.integers(-2, 2)),
+                "claim": claim,
+                "condition": "if it happens" if conditional else None,
+                "condition_event": (
+                    draw(st.one_of(st.none(), st.sampled_from(came)))
+                    if conditional and came
+                    else None
+                ),
             }
         )
     return synthetic.tables(
@@ -132,6 +141,7 @@ weights = st.one_of(
 COMPARED = [
     "position_id",
     "principal",
+    "counterpart_principal",
     "n_deeds",
     "n_agreeing",
     "n_contradicting",
@@ -149,7 +159,9 @@ COMPARED = [
 
 def _normalise(df: pd.DataFrame) -> pd.DataFrame:
     df = df[COMPARED].copy()
-    for col in ("verdict", "reason", "strongest_status", "position_id", "principal"):
+    for col in (
+        "verdict", "reason", "strongest_status", "position_id", "principal", "counterpart_principal"
+    ):  # fmt: skip
         df[col] = df[col].astype(object).where(df[col].notna(), None)
     for col in ("n_deeds", "n_agreeing", "n_contradicting", "n_imprecise"):
         df[col] = df[col].astype(np.int64)
@@ -174,7 +186,9 @@ def test_verdicts_only_take_the_four_values_and_gap_is_stated_minus_deeds(t):
     verdicts = {"consistent", "contradicted", "mixed", "untested", "not_testable"}
     assert set(r["verdict"].astype(str)) <= verdicts
     untestable = r["claim"].isin(["request", "evidence"]) | (
-        (r["claim"] == "prediction") & r["condition"].notna()
+        r["claim"].isin(["prediction", "pledge"])
+        & r["condition"].notna()
+        & r["condition_event"].isna()
     )
     assert (r.loc[untestable, "verdict"] == "not_testable").all()
     assert (r.loc[untestable, "n_deeds"] == 0).all()
@@ -191,12 +205,13 @@ def test_evidence_pairs_count_the_deeds_each_verdict_saw(t):
     r = research.say_do(t, evidence=False)
     pairs = research.evidence(t)
     pairs = pairs[pairs["counted"]]  # weight-0 deeds and untestable claims are listed apart
-    per_position = pairs.groupby(["position_id", "principal"]).size()
-    expected = r.set_index(["position_id", "principal"])["n_deeds"]
+    row = ["position_id", "principal", "counterpart_principal"]
+    per_position = pairs.groupby(row, dropna=False).size()
+    expected = r.set_index(row)["n_deeds"]
     got = per_position.reindex(expected.index, fill_value=0)
     assert (got.to_numpy() == expected.to_numpy()).all()
     # The deciding pairs are the verdict's evidence ids, in the evidence's order.
-    deciding = pairs[pairs["deciding"]].groupby(["position_id", "principal"])["event_id"]
+    deciding = pairs[pairs["deciding"]].groupby(row, dropna=False)["event_id"]
     listed = deciding.agg(tuple).reindex(expected.index)
-    ids = research.say_do(t).set_index(["position_id", "principal"])["evidence_ids"]
+    ids = research.say_do(t).set_index(row)["evidence_ids"]
     assert [x if isinstance(x, tuple) else () for x in listed] == list(ids)

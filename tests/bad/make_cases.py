@@ -17,6 +17,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from research.schema import MODEL_VERSION
+
 HERE = Path(__file__).resolve().parent
 BASE = HERE.parent / "fixtures" / "minimal"
 
@@ -178,7 +180,7 @@ case(
 )
 case(
     "condition_on_a_pledge",
-    {P: sub(P, "talks_yes", ",described,,2024,", ",described,if B stops,2024,")},
+    {P: sub(P, "talks_yes", ",described,,,2024,", ",described,if B stops,,2024,")},
 )
 
 # --- reading files -------------------------------------------------------------------
@@ -522,8 +524,27 @@ case(
 )
 case(
     "condition_on_a_denial",
-    {P: sub(P, "never_armed", ",own_words,,2024-09-23,", ",own_words,if asked,2024-09-23,")},
+    {P: sub(P, "never_armed", ",own_words,,,2024-09-23,", ",own_words,if asked,,2024-09-23,")},
     f"{P}:{line_of(P, 'never_armed')}: claim: only a prediction or a pledge has a condition",
+)
+case(
+    "condition_event_without_condition",
+    {P: sub(P, "never_armed", ",own_words,,,2024-09-23,", ",own_words,,summit,2024-09-23,")},
+    f"{P}:{line_of(P, 'never_armed')}: condition: "
+    "a deed that shows a condition came needs the condition it shows: fill condition",
+)
+case(
+    "condition_event_of_another_case",
+    {P: sub(P, "pundit_on_ab", ",if war breaks out,,", ",if war breaks out,b_shells,")},
+    f"{P}:{line_of(P, 'pundit_on_ab')}: condition_event: "
+    "the deed that shows a condition came must belong to the position's case (case-a); "
+    "it is a deed of case case-b",
+)
+case(
+    "unknown_counterpart",
+    {P: sub(P, "never_armed", ",lead_a,,,arms,", ",lead_a,,BBC,arms,")},
+    f"{P}:{line_of(P, 'never_armed')}: counterpart: "
+    "the counterpart is an actor: unknown actor id 'BBC' (did you mean 'BBB'?)",
 )
 ROLES_CYCLE, _ = add_row(R, "aaa_for_lead,AAA,lead_a,official,,,,fixture,")
 case(
@@ -566,7 +587,7 @@ V1["resources"] = [
 case(
     "datapackage_version_1",
     {DP: json_text(V1)},
-    f"{DP}:1: version: declares data model version 1; this package reads 2.0.0: "
+    f"{DP}:1: version: declares data model version 1; this package reads {MODEL_VERSION}: "
     "run `research migrate` on the directory",
 )
 LOOSER = json.loads(base(DP))
