@@ -176,11 +176,25 @@ def attribute(
         [roles is None or all(roles.timeless(a) for a in ids.split(";")) for ids in uniques],
         dtype=bool,
     )
-    # Rows whose actors' roles carry no dates: resolve each distinct `who` once,
-    # then gather the answers for every row with array indexing.
-    items = [
-        resolve(ids, None, None) if t else [] for ids, t in zip(uniques, timeless, strict=True)
-    ]
+    # Rows whose actors' roles carry no dates: resolve each actor once and each
+    # distinct `who` from its actors' answers, then gather the answers for every
+    # row with array indexing.
+    alone: dict[str, list] = {}
+
+    def timeless_answer(ids: str) -> list:
+        parts = []
+        for a in ids.split(";"):
+            if a not in alone:
+                alone[a] = resolve(a, None, None)
+            parts.append(alone[a])
+        if len(parts) == 1:
+            return parts[0]
+        found = [p for part in parts for p, _, _ in part]
+        if len(set(found)) == len(found):  # no principal shared: the answers side by side
+            return sorted((x for part in parts for x in part), key=lambda x: x[0])
+        return resolve(ids, None, None)
+
+    items = [timeless_answer(ids) if t else [] for ids, t in zip(uniques, timeless, strict=True)]
     size = np.array([len(x) for x in items], dtype=np.int64)
     offset = np.concatenate([[0], np.cumsum(size)[:-1]]) if len(size) else size
     flat = [x for per in items for x in per]

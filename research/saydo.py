@@ -148,23 +148,42 @@ def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
     return categories.get_indexer(values.astype(object)).astype(np.int64)
 
 
+def _status_weights(deeds: pd.DataFrame, w: dict[str, float]) -> np.ndarray:
+    """Each deed row's status weight."""
+    codes = _codes(deeds["status"], pd.Index(STATUS_ORDER))
+    return np.array([w[x] for x in STATUS_ORDER])[codes]
+
+
+def _is(values: pd.Series, value: str) -> np.ndarray:
+    """values == value, cheaply for categoricals."""
+    return _codes(values, pd.Index([value])) == 0
+
+
 def tested_actors(positions: pd.DataFrame) -> pd.Series:
     """Whose deeds test each position: its subjects, else its speaker."""
     return positions["subjects"].astype(object).fillna(positions["speaker_id"].astype(object))
 
 
-def deed_rows(tables: Tables) -> pd.DataFrame:
-    """One row per deed and issue it bears on: the event's columns, ``issue_id``, ``stance``."""
+#: The event columns a verdict reads (evidence shows them all).
+_VERDICT_COLUMNS = (
+    "event_id", "case_id", "doers", "targets", "start", "end", "precision", "status", "occurrence",
+)  # fmt: skip
+
+
+def deed_rows(tables: Tables, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per deed and issue it bears on: the event's columns (or those
+    named), ``issue_id``, ``stance``."""
     ei = tables.event_issues[["event_id", "issue_id", "stance"]]
     order = pd.Index(tables.events["event_id"]).get_indexer(ei["event_id"].astype(str))
-    rows = tables.events.iloc[order].reset_index(drop=True)
+    events = tables.events if columns is None else tables.events[list(columns)]
+    rows = events.iloc[order].reset_index(drop=True)
     rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", ei["issue_id"].to_numpy())
     rows.insert(rows.columns.get_loc("issue_id") + 1, "stance", ei["stance"].to_numpy())
     return rows
 
 
 def _attributed(
-    tables: Tables, positions: pd.DataFrame, attribution, group: bool
+    tables: Tables, positions: pd.DataFrame, attribution, group: bool, columns=None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
     """Positions and deeds, each expanded to one row per principal, with integer keys.
 
@@ -178,7 +197,7 @@ def _attributed(
     roles = Roles(tables.roles, attribution) if group else None
     said_start, said_end = positions["said_start"], positions["said_end"]
     pa = attribute(roles, tested_actors(positions), said_start, said_end)
-    deeds = deed_rows(tables)
+    deeds = deed_rows(tables, columns)
     da = attribute(roles, deeds["doers"], deeds["start"], deeds["end"])
     p_rows = pd.DataFrame(
         {"pos_row": pa["row"].to_numpy(), "principal": pa["owner"], "via": pa["via"]}
@@ -220,8 +239,9 @@ def _attributed(
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
-    cp_owners = p_rows["counterpart_principal"].dropna()
-    owners = pd.Index(sorted(set(pa["owner"]) | set(da["owner"]) | set(cp_owners)))
+    cp_owners = p_rows["counterpart_principal"].dropna().to_numpy(dtype=object)
+    found = np.concatenate([pa["owner"].to_numpy(dtype=object), da["owner"].to_numpy(dtype=object)])
+    owners = pd.Index(pd.unique(np.concatenate([found, cp_owners]))).sort_values()
     n_owners, n_issues = max(len(owners), 1), max(len(issues), 1)
     others = pd.Index(["", *owners])  # code 0: toward anyone
 
@@ -286,7 +306,7 @@ _CLASS_BITS = int(_N_CLASSES - 1).bit_length()
 
 def _deed_kinds(deeds: pd.DataFrame) -> np.ndarray:
     """Kind of each deed row (see above)."""
-    once = deeds["occurrence"].astype(str).to_numpy() == "once"
+    once = _is(deeds["occurrence"], "once")
     start, end = _days(deeds["start"]), _days(deeds["end"])
     return np.select([~once | (start == end), start != _OPEN], [0, 1], 2)
 
@@ -294,7 +314,7 @@ def _deed_kinds(deeds: pd.DataFrame) -> np.ndarray:
 def _event_classes(deeds: pd.DataFrame, kinds: np.ndarray) -> np.ndarray:
     status = _codes(deeds["status"], pd.Index(STATUS_ORDER))
     stance = deeds["stance"].to_numpy(dtype=np.int64) + 2
-    imprecise = (deeds["precision"].astype(str).to_numpy() != "day").astype(np.int64)
+    imprecise = (~_is(deeds["precision"], "day")).astype(np.int64)
     return ((status * len(STANCES) + stance) * _KINDS + kinds) * 2 + imprecise
 
 
@@ -674,7 +694,7 @@ def say_do(
     """
     w = resolve_weights(weights)
     pos = select_positions(tables, actors, issues, start, end, case, attribution)
-    p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
+    p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group, _VERDICT_COLUMNS)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
     stated = tested["stance"].to_numpy(dtype=np.int64)
     lo, hi, untestable, empty = _windows(tested)
@@ -739,7 +759,7 @@ def _weigh(
     kinds = _deed_kinds(deeds)
     classes = _event_classes(deeds, kinds)
     counts = window_counts(pos_key, lo, hi, ev_key, ev_start, ev_end, classes, _lookup(w))
-    ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
+    ev_w = _status_weights(deeds, w)
     sv = classes // (2 * _KINDS)  # status x stance
     opened = (kinds == 2) & (ev_w > 0)
     open_start = _open_start_totals(pos_key, lo == _OPEN, ev_key[opened], sv[opened])
@@ -763,8 +783,10 @@ def _weigh(
     )
     if near.any():
         rows = np.flatnonzero(near)
-        pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w)
-        v = deeds["stance"].to_numpy(dtype=np.int64)[pr["e_idx"]] + 2
+        mine = np.flatnonzero(np.isin(ev_key, pos_key[rows]))  # their keys' deeds only
+        few = deeds.iloc[mine]
+        pr = _pairs(tested.iloc[rows], pos_key[rows], few, ev_key[mine], w, ordered=False)
+        v = few["stance"].to_numpy(dtype=np.int64)[pr["e_idx"]] + 2
         exact = np.bincount(
             pr["p_idx"] * len(STANCES) + v,
             weights=np.where(pr["counted"], pr["weight"], 0.0),
@@ -843,7 +865,7 @@ def evidence(
 
 
 def _shares(
-    occurrence: np.ndarray, s: np.ndarray, e: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    once: np.ndarray, s: np.ndarray, e: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:
     """Share of each deed [s, e] in its window [lo, hi], for pairs that meet.
 
@@ -851,7 +873,6 @@ def _shares(
     Once, with no earliest date: 1 when the window is open at the start, else 0.
     Open bounds are ``_OPEN`` (starts) and the latest day (ends).
     """
-    once = occurrence == "once"
     first, last = np.maximum(s, lo), np.minimum(e, hi)
     with np.errstate(invalid="ignore", divide="ignore"):
         part = (last - first + 1) / (e - s + 1)
@@ -864,39 +885,55 @@ def _pairs(
     deeds: pd.DataFrame,
     ev_key: np.ndarray,
     w: dict[str, float],
+    ordered: bool = True,
 ) -> dict[str, np.ndarray]:
     """Every (tested row, deed row) pair whose key matches and dates can meet.
 
     Returns index arrays ``p_idx`` (into ``tested``) and ``e_idx`` (into
-    ``deeds``) in (row, deed start with open starts last, event id) order, and
+    ``deeds``) in (row, deed start with open starts last, event id) order
+    (when ``ordered``; else grouped by row in no set order), and
     per pair ``contra``, ``share``, ``weight`` (status weight x share) and
     ``counted`` (it weighs, for a claim deeds can test). Pairs are formed only
     here, for the evidence asked for; verdicts never need them.
     """
-    ev_w = deeds["status"].astype(str).map(w).to_numpy(dtype=float)
+    ev_w = _status_weights(deeds, w)
     lo, hi, untestable, empty = _windows(tested)  # _OPEN is the earliest day
     ev_s, ev_e = _days(deeds["start"]), _days(deeds["end"])
     latest = np.iinfo(np.int64).max
     ev_e[ev_e == _OPEN], hi[hi == _OPEN] = latest, latest  # an open upper bound is the latest
-    order = np.argsort(ev_key, kind="stable")
-    sorted_key = ev_key[order]
-    first = np.searchsorted(sorted_key, pos_key, side="left")
-    last = np.searchsorted(sorted_key, pos_key, side="right")
-    sizes = last - first
-    p_idx = np.repeat(np.arange(len(tested)), sizes)
-    starts = np.repeat(first, sizes)
-    e_idx = order[starts + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))]
-    hit = (ev_s[e_idx] <= hi[p_idx]) & (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
-    p_idx, e_idx = p_idx[hit], e_idx[hit]
-    # The order evidence is listed in: by row, then start (unknown starts last), then id.
+    # Deeds sorted by key, then start (unknown starts last), then id: each row's
+    # candidates are two runs of its key's deeds — those starting by the window's
+    # end, and those with no known start — already in the order evidence is listed in.
     start_order = np.where(ev_s == _OPEN, latest, ev_s)
-    id_order = pd.factorize(deeds["event_id"].astype(str), sort=True)[0]
-    sort = np.lexsort((id_order[e_idx], start_order[e_idx], p_idx))
-    p_idx, e_idx = p_idx[sort], e_idx[sort]
+    days = np.unique(start_order)
+    rank = np.searchsorted(days, start_order)
+    by_id = (
+        pd.factorize(deeds["event_id"].astype(str), sort=True)[0]
+        if ordered
+        else np.zeros(len(deeds), dtype=np.int64)
+    )
+    order = np.lexsort((by_id, rank, ev_key))
+    n_days = len(days) + 1
+    packed = ev_key[order] * n_days + rank[order]
+    base = pos_key * n_days
+    first = np.searchsorted(packed, base, side="left")
+    last = np.searchsorted(packed, base + n_days, side="left")
+    unknown = np.searchsorted(packed, base + np.searchsorted(days, latest), side="left")
+    hi_rank = np.searchsorted(days, hi, side="right") - 1  # the last day <= hi (-1: none)
+    upto = np.minimum(np.searchsorted(packed, base + hi_rank, side="right"), unknown)
+    upto = np.maximum(upto, first)
+    known, sizes = upto - first, (upto - first) + (last - unknown)
+    p_idx = np.repeat(np.arange(len(tested)), sizes)
+    j = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    k = np.repeat(known, sizes)
+    src = np.where(j < k, np.repeat(first, sizes) + j, np.repeat(unknown, sizes) + j - k)
+    e_idx = order[src]
+    hit = (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
+    p_idx, e_idx = p_idx[hit], e_idx[hit]
     stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
     contra = np.abs(deeds["stance"].to_numpy(dtype=np.int64)[e_idx] - stated) >= CONTRADICTS_AT
-    occurrence = deeds["occurrence"].astype(str).to_numpy()[e_idx]
-    share = _shares(occurrence, ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
+    once = _is(deeds["occurrence"], "once")[e_idx]
+    share = _shares(once, ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
     weight = ev_w[e_idx] * share
     return {
         "p_idx": p_idx,
