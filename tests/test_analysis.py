@@ -598,3 +598,17 @@ def test_a_conditional_prediction_is_tested_once_its_condition_is_on_record():
     came = row(research.say_do(synthetic.tables(actors=["AAA"], issues=["arms"],
                positions=[prediction("war")], events=events)), "p")  # fmt: skip
     assert came.evidence_ids == ("war", "after") and came.verdict == "mixed"
+
+
+def test_s_scores_follow_fpsims_definition_on_a_hand_table():
+    # fpsim's srs(x1, x2, distances, weights, range = 4) (svmiller/fpsim, R/srs.R):
+    # absolute: 1 - 2 * sum(|x1 - x2| * w) / (sum(w) * range); squared (unweighted):
+    # 1 - 2 * sum((x1 - x2)^2) / (n * range^2). Worked by hand for these stances:
+    from research.alignment import scores
+
+    a, b = np.array([2, 1, -2, 0]), np.array([2, -1, 1, 0])  # distances 0, 2, 3, 0
+    s = scores(a, b)
+    assert s["s_score"] == pytest.approx(1 - 2 * 5 / (4 * 4))  # 0.375
+    assert s["s_squared"] == pytest.approx(1 - 2 * 13 / (4 * 16))  # 0.59375
+    weighted = scores(a, b, issue_weights=np.array([1, 2, 1, 1]))
+    assert weighted["s_score"] == pytest.approx(1 - 2 * 7 / (5 * 4))  # 0.3
