@@ -67,7 +67,7 @@ def spans(values: pd.Series, *, open_start: bool, open_end: bool) -> pd.DataFram
         {
             "start": pd.Series(pd.to_datetime(starts), index=index, dtype="datetime64[s]"),
             "end": pd.Series(pd.to_datetime(ends), index=index, dtype="datetime64[s]"),
-            "precision": pd.Series(precisions, index=index, dtype="string"),
+            "precision": pd.Series(precisions, index=index, dtype=pd.StringDtype("pyarrow")),
         },
         index=index,
     )

@@ -61,8 +61,9 @@ class Tables:
     citations: pd.DataFrame
     data_dir: Path
     fingerprint: str
-    #: Per table, the line in its file of each row (for messages about a row).
-    lines: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    #: Per table, the line in its file of each row (for messages about a row), as
+    #: an integer array: millions of rows cost 8 bytes each, not a Python int each.
+    lines: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[tuple[str, pd.DataFrame]]:
         for name in TABLE_ORDER:
@@ -460,7 +461,7 @@ def _tables(parsed: dict[str, Parsed], root: Path, fingerprint: str) -> Tables:
     frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
     # Line numbers live beside the frames, not in DataFrame.attrs, which pandas
     # copies deeply on most operations.
-    lines = {name: list(parsed[name].lines) for name in TABLE_ORDER}
+    lines = {name: np.asarray(parsed[name].lines, dtype=np.int64) for name in TABLE_ORDER}
     return Tables(**derive(frames), data_dir=root, fingerprint=fingerprint, lines=lines)
 
 

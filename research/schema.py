@@ -82,7 +82,7 @@ class Field:
         if self.enum is not None:
             return pd.CategoricalDtype(list(self.enum))
         return {
-            "string": pd.StringDtype(),
+            "string": pd.StringDtype("pyarrow"),  # Arrow-backed: no Python object per cell
             "integer": pd.Int8Dtype() if _fits_int8(self) else pd.Int64Dtype(),
             "date": "datetime64[s]",
             "boolean": pd.BooleanDtype(),

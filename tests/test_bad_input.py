@@ -260,7 +260,7 @@ def test_multiline_cell_keeps_physical_line_numbers(tmp_path: Path):
     # The case splits the summary of the first position over two lines.
     base = research.load(BASE).lines["positions"]
     t = research.load(build(BAD / "quoted_comma_and_newline", tmp_path))
-    assert t.lines["positions"] == [base[0]] + [n + 1 for n in base[1:]]
+    assert list(t.lines["positions"]) == [base[0]] + [n + 1 for n in base[1:]]
     assert t.positions.summary[0] == "Denies ever arming B,\nin so many words."
 
 
@@ -268,7 +268,7 @@ def test_crlf_leaves_no_carriage_returns(tmp_path: Path):
     t = research.load(build(BAD / "crlf_line_endings", tmp_path))
     cells = t.events.select_dtypes(include="string").stack()
     assert len(cells) and not cells.str.contains("\r").any()
-    assert t.lines["events"] == research.load(BASE).lines["events"]
+    assert list(t.lines["events"]) == list(research.load(BASE).lines["events"])
 
 
 # --- load -------------------------------------------------------------------------------

@@ -210,8 +210,15 @@ def test_evidence_pairs_count_the_deeds_each_verdict_saw(t):
     expected = r.set_index(row)["n_deeds"]
     got = per_position.reindex(expected.index, fill_value=0)
     assert (got.to_numpy() == expected.to_numpy()).all()
+
     # The deciding pairs are the verdict's evidence ids, in the evidence's order.
-    deciding = pairs[pairs["deciding"]].groupby(row, dropna=False)["event_id"]
-    listed = deciding.agg(tuple).reindex(expected.index)
-    ids = research.say_do(t).set_index(row)["evidence_ids"]
-    assert [x if isinstance(x, tuple) else () for x in listed] == list(ids)
+    def keyed(df):  # plain tuples as keys: no dtype of an index in the way
+        return [tuple("" if pd.isna(v) else str(v) for v in k) for k in df[row].itertuples(False)]
+
+    listed: dict = {}
+    for k, e in zip(keyed(pairs), pairs["event_id"].where(pairs["deciding"]), strict=True):
+        listed.setdefault(k, [])
+        if not pd.isna(e):
+            listed[k].append(e)
+    sd = research.say_do(t)
+    assert [tuple(listed.get(k, ())) for k in keyed(sd)] == list(sd["evidence_ids"])
