@@ -19,11 +19,16 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
+from research.columnar import WHITESPACE, arrow_strings, filled, member, re2_class, to_numpy
 from research.problems import FILE, ROW, DataError, Problem, suggest
 from research.rules import Parsed, check_rules
 from research.schema import (
@@ -73,12 +78,15 @@ class Tables:
     def from_frames(cls, data_dir: str | Path = "<memory>", **frames: pd.DataFrame) -> Tables:
         """Build tables from DataFrames, through the same checks as :func:`load`.
 
-        Every value is written out as the text a CSV file would hold and
-        checked cell by cell, across rows and across tables exactly as
-        ``research validate`` checks a data directory; a problem raises
-        :class:`DataError` naming the table, the row (as the line it would
-        have under a header) and the column. Optional columns may be left out;
-        an omitted table is empty. Unknown tables raise ValueError.
+        Every value is read as the text a CSV file would hold and checked,
+        across rows and across tables exactly as ``research validate`` checks
+        a data directory; a problem raises :class:`DataError` naming the
+        table, the row (as the line it would have under a header) and the
+        column. Optional columns may be left out; an omitted table is empty.
+        Unknown tables raise ValueError.
+
+        The checks run a column at a time (see :func:`_check_table`): Arrow-backed
+        string columns are used as they are, without a Python string per cell.
         """
         unknown = set(frames) - set(TABLE_ORDER)
         if unknown:
@@ -86,19 +94,8 @@ class Tables:
         raws = {}
         for table in schema().tables:
             df = frames.get(table.name)
-            if df is None:
-                raws[table.name] = _Raw(header=list(table.columns), rows=[])
-                continue
-            header = [c for c in table.columns if c in df.columns]
-            header += [c for c in df.columns if c not in table.columns]
-            missing = [f.name for f in table.fields if f.name not in df.columns and not f.required]
-            cells = [_as_text(df[c]) for c in header] + [[""] * len(df) for _ in missing]
-            raws[table.name] = _Raw(
-                header=header + missing,
-                rows=[(i + 2, list(row)) for i, row in enumerate(zip(*cells, strict=True))]
-                if cells
-                else [(i + 2, []) for i in range(len(df))],
-                reorder=True,
+            raws[table.name] = (
+                _Raw(header=list(table.columns), rows=[]) if df is None else _frame_raw(table, df)
             )
         parsed, problems = _check_all(raws, label=lambda t: f"{t} (frame)")
         if problems:
@@ -114,8 +111,29 @@ class Tables:
         return f"Tables({counts}, data_dir={str(self.data_dir)!r})"
 
 
+def _frame_raw(table: Table, df: pd.DataFrame) -> _Raw:
+    """A frame as a table read: its columns in schema order, then any others.
+
+    Optional columns the frame leaves out are added, empty. A frame has no
+    column order, so none is required of it.
+    """
+    rank = {c: i for i, c in enumerate(table.columns)}
+    order = sorted(range(df.shape[1]), key=lambda i: (rank.get(df.columns[i], len(rank)), i))
+    header = [df.columns[i] for i in order]
+    columns = [df.iloc[:, i] for i in order]
+    for f in table.fields:
+        if f.name not in header and not f.required:
+            header.append(f.name)
+            columns.append(None)  # every cell empty
+    return _Raw(header=header, columns=columns, size=len(df), reorder=True)
+
+
 def _as_text(values: pd.Series) -> list[str]:
-    """A column as the text a CSV file would hold: '' for missing, true/false, ISO days."""
+    """A column as the text a CSV file would hold: '' for missing, true/false, ISO days.
+
+    Used on the distinct values of a column (see :func:`_text`), or on the
+    cells of a column of mixed Python objects.
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
@@ -140,13 +158,18 @@ def _as_text(values: pd.Series) -> list[str]:
 
 @dataclass
 class _Raw:
-    """A table read as text: header and rows with their line numbers.
+    """A table as read: its header, then its cells as CSV records or as frame columns.
 
-    ``reorder``: the columns may come in any order (frames have no order).
+    ``rows``: a CSV file's records, each with the line it starts on.
+    ``columns``: a frame's columns, one per header name (None: every cell
+    empty), and ``size`` rows. ``reorder``: the columns may come in any order
+    (frames have no order).
     """
 
     header: list[str]
-    rows: list[tuple[int, list[str]]]
+    rows: list[tuple[int, list[str]]] | None = None
+    columns: list[pd.Series | None] | None = None
+    size: int = 0
     reorder: bool = False
 
 
@@ -164,6 +187,7 @@ _BAD_BYTE = re.compile("[\udc80-\udcff]")
 # NUL and the other C0 controls and DEL; tab, line feed and carriage return
 # may stand inside a quoted cell.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # the same class, as RE2 reads it
 
 
 def _shown(value: str) -> str:
@@ -228,7 +252,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
     return _Raw(header=header, rows=rows)
 
 
-# --- checking one table --------------------------------------------------------
+# --- checking the header, and one cell ---------------------------------------------
 
 
 def _check_header(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> bool:
@@ -299,22 +323,112 @@ def _parse_cell(f: Field, value: str) -> tuple[object, str | None]:
     return typed, None
 
 
-def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) -> Parsed:
+# --- a column as text -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A column as the text a CSV file holds, in one of two forms.
+
+    * ``cells``: each row's text, as a frame's Arrow-backed strings hold it
+      (missing or '' is an empty cell); or
+    * ``distinct`` and ``codes``: the distinct texts, none of them empty, and
+      for each row the position of its text among them (-1: an empty cell).
+      CSV columns come so, and a frame's columns of any other dtype, each
+      distinct value written out once.
+    """
+
+    cells: pd.Series | None = None
+    distinct: list[str] | None = None
+    codes: np.ndarray | None = None
+
+    @cached_property
+    def empty(self) -> np.ndarray:
+        """Which rows are empty."""
+        if self.codes is not None:
+            return self.codes < 0
+        return to_numpy(pc.equal(arrow_strings(self.cells), ""), null=True)
+
+    def value(self, row: int) -> str:
+        """The text of one row."""
+        if self.codes is None:
+            return self.cells.iloc[row]
+        return self.distinct[self.codes[row]]
+
+    def ids(self) -> np.ndarray:
+        """Per row, an integer that is the same for rows of the same text; -1 when empty."""
+        if self.codes is not None:
+            return self.codes
+        ids, _ = pd.factorize(self.cells)
+        ids[self.empty] = -1
+        return ids
+
+
+def _smallest(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes in the narrowest integer type that holds -1 to ``n``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes
+
+
+def _distinct_texts(codes: np.ndarray, texts: list[str]) -> _Text:
+    """A column from each row's code (-1: missing) into the text of each code.
+
+    Codes that write out alike are merged, and '' becomes an empty cell.
+    """
+    position: dict[str, int] = {}
+    remap = np.array(
+        [-1 if t == "" else position.setdefault(t, len(position)) for t in texts] + [-1],
+        dtype=np.int64,
+    )
+    codes = remap[codes]  # -1 (missing) picks the -1 appended last
+    return _Text(distinct=list(position), codes=_smallest(codes, len(position)))
+
+
+def _text(values: pd.Series | None, size: int) -> _Text:
+    """A frame's column as the text a CSV file holds.
+
+    Arrow-backed strings stay as they are, without a copy. Any other column
+    is factorised and each distinct value written out once, by
+    :func:`_as_text`: a million stances cost five conversions. A column of
+    mixed Python objects is written out cell by cell first (``1`` and
+    ``True`` are equal keys to a hash, but not the same text).
+    """
+    if values is None:  # a column the frame leaves out: every cell empty
+        return _Text(distinct=[], codes=np.full(size, -1, dtype=np.int8))
+    values = values.reset_index(drop=True)
+    if arrow_strings(values) is not None:
+        return _Text(cells=values)
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            values = pd.Series(_as_text(values), dtype=object)
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+        return _distinct_texts(codes, uniques.tolist())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+    return _distinct_texts(codes, _as_text(pd.Series(uniques)))
+
+
+def _columns(
+    table: Table, raw: _Raw, name: str, problems: list[Problem]
+) -> tuple[dict[str, _Text], np.ndarray]:
+    """The cells of each column of a table as text, and the line of each row.
+
+    A CSV file's records are turned into columns here, once, after a record
+    with too few or too many fields is reported and left out. A frame comes in
+    columns already; its rows are numbered as the lines they would have under
+    a header.
+    """
+    if raw.rows is None:
+        assert raw.columns is not None
+        by_name = dict(zip(raw.header, raw.columns, strict=True))
+        lines = np.arange(2, raw.size + 2, dtype=np.int64)
+        return {c: _text(by_name[c], raw.size) for c in table.columns}, lines
     width = len(raw.header)
-    index = [raw.header.index(c) for c in table.columns]
-    lines: list[int] = []
-    fields = table.fields
-    columns: dict[str, list[object]] = {c: [] for c in table.columns}
-    raw_cells: dict[str, list[str]] = {c: [] for c in table.columns}
-    seen: dict[str, dict[object, int]] = {f.name: {} for f in fields if f.unique}
-    # A cell's verdict depends only on its field and text: remember it for the
-    # fields whose values repeat (not ids, which are unique by rule).
-    memo: list[dict[str, tuple[object, str | None]] | None] = [
-        None if f.unique else {} for f in fields
-    ]
-    keys: dict[tuple, int] = {}
-    composite = len(table.primary_key) > 1
-    key_at = [table.columns.index(c) for c in table.primary_key]
+    kept = []
     for line, record in raw.rows:
         if len(record) != width:
             shown = _shown(",".join(record))
@@ -322,43 +436,202 @@ def _check_table(table: Table, raw: _Raw, name: str, problems: list[Problem]) ->
                 Problem(name, line, ROW, shown, f"has {len(record)} fields; the header has {width}")
             )
             continue
-        lines.append(line)
-        cells = [record[i] for i in index]
-        for f, known, value in zip(fields, memo, cells, strict=True):
-            if known is None:
-                typed, rule = _parse_cell(f, value)
-            else:
-                hit = known.get(value)
-                if hit is None:
-                    hit = known[value] = _parse_cell(f, value)
-                typed, rule = hit
-            if rule:
-                problems.append(Problem(name, line, f.name, _shown(value), rule))
-            if f.unique and value:
-                first = seen[f.name].setdefault(value, line)
-                if first != line:
-                    problems.append(
-                        Problem(
-                            name, line, f.name, value, f"duplicate id; first used on line {first}"
-                        )
-                    )
-            columns[f.name].append(typed)
-            raw_cells[f.name].append(value)
-        if composite:
-            key = tuple(cells[i] for i in key_at)
-            first = keys.setdefault(key, line)
-            if first != line and all(key):
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        ROW,
-                        ",".join(key),
-                        f"duplicate key ({', '.join(table.primary_key)}); "
-                        f"first used on line {first}",
-                    )
-                )
-    return Parsed(table, name, lines, columns, raw_cells)
+        kept.append((line, record))
+    lines = np.array([line for line, _ in kept], dtype=np.int64)
+    cells = list(zip(*(record for _, record in kept), strict=True)) or [()] * width
+    texts = {}
+    for c, col in zip(raw.header, cells, strict=True):
+        codes, uniques = pd.factorize(np.array(col, dtype=object))
+        texts[c] = _distinct_texts(codes, uniques.tolist())
+    return {c: texts[c] for c in table.columns}, lines
+
+
+# --- checking cells, a column at a time ----------------------------------------------
+
+
+def _surely_valid(f: Field, data: pa.ChunkedArray) -> np.ndarray:
+    """Which cells break no rule of a text field, found by vectorised checks.
+
+    A screen, never the judge: of the cells that are not empty (those are
+    dealt with apart), it passes only ones that :func:`_parse_cell` accepts,
+    and leaves every other (False) to it. For a field whose rules it cannot
+    test on an array, it passes nothing.
+    """
+    if f.minimum is not None or f.maximum is not None or f.type in ("integer", "boolean"):
+        return np.zeros(len(data), dtype=bool)
+    space = re2_class(WHITESPACE)
+    # No control character, no leading or trailing whitespace (what str.strip() removes).
+    ok = pc.invert(pc.match_substring_regex(data, f"{_CONTROL_RE2}|^[{space}]|[{space}]$"))
+    if f.enum is not None:
+        ok = pc.and_(ok, pc.is_in(data, value_set=pa.array(f.enum, type=data.type)))
+    if f.pattern is not None:
+        try:  # the pattern as RE2 with fullmatch semantics; one RE2 cannot read is left to Python
+            ok = pc.and_(ok, pc.match_substring_regex(data, f"^(?:{f.pattern})$"))
+        except pa.ArrowInvalid:
+            return np.zeros(len(data), dtype=bool)
+    if f.max_length is not None:
+        ok = pc.and_(ok, pc.less_equal(pc.utf8_length(data), f.max_length))
+    if f.format == "uri":
+        ok = pc.and_(ok, pc.match_substring_regex(data, f"^https?://[^{space}]+$"))
+    return to_numpy(ok)
+
+
+_STRING = pd.StringDtype("pyarrow")
+
+
+@cache
+def _dtype(f: Field) -> object:
+    """The field's pandas dtype, made once."""
+    return f.dtype
+
+
+@dataclass
+class _Verdicts:
+    """What a field's rules say of a column.
+
+    ``typed``: the column in the field's dtype, missing where a cell is empty
+    or breaks a rule. ``broken``: the rows whose cell breaks a rule, and
+    ``why`` for each: (the cell as shown, the rule).
+    """
+
+    typed: ExtensionArray
+    broken: np.ndarray
+    why: list[tuple[str, str]]
+
+
+def _parse_distinct(
+    f: Field, distinct: list[str], codes: np.ndarray
+) -> tuple[ExtensionArray, np.ndarray, list[tuple[str, str]]]:
+    """Parse each distinct text once; spread the verdicts over the rows that hold it.
+
+    ``codes`` gives each row's position in ``distinct``, -1 for a row that
+    holds none of them (empty, or left out). Returns the rows' typed values
+    (missing at -1 and where broken), the broken rows and why they broke.
+    """
+    parsed = [_parse_cell(f, v) for v in distinct]
+    bad = np.fromiter((rule is not None for _, rule in parsed), dtype=bool, count=len(parsed))
+    broken = np.flatnonzero(np.append(bad, False)[codes])  # -1 lands on False
+    shown = {k: _shown(distinct[k]) for k in np.flatnonzero(bad)}
+    why = [(shown[k], parsed[k][1]) for k in codes[broken]]
+    return _spread(f, [t for t, _ in parsed], codes), broken, why
+
+
+def _spread(f: Field, typed: list[object], codes: np.ndarray) -> ExtensionArray:
+    """Typed values (None: missing) spread over rows by their codes (-1: missing),
+    in the field's dtype."""
+    if f.enum is not None:
+        category = {c: i for i, c in enumerate(f.enum)}
+        at = np.array([-1 if v is None else category[v] for v in typed] + [-1], dtype=np.int64)
+        return pd.Categorical.from_codes(at[codes], dtype=_dtype(f))
+    if _dtype(f) == _STRING:  # straight through Arrow: the quickest way
+        rows = pa.array(codes, mask=codes < 0)
+        return pd.arrays.ArrowStringArray(pa.array(typed, type=pa.large_string()).take(rows))
+    return pd.array(typed, dtype=_dtype(f)).take(codes, allow_fill=True)
+
+
+def _verdicts(f: Field, text: _Text) -> _Verdicts:
+    """Check a column against a field, each distinct text parsed once.
+
+    A column of distinct texts is parsed text by text. An Arrow column is
+    first screened on the whole array (:func:`_surely_valid`); only the cells
+    the screen doubts are parsed, once per distinct text.
+    """
+    if text.codes is not None:
+        return _Verdicts(*_parse_distinct(f, text.distinct, text.codes))
+    data = arrow_strings(text.cells)
+    doubt = np.flatnonzero(~text.empty & ~_surely_valid(f, data))
+    codes, distinct = pd.factorize(text.cells.iloc[doubt])
+    typed, at, why = _parse_distinct(f, distinct.tolist(), codes)
+    broken = doubt[at]
+    if f.type in ("integer", "boolean"):  # every cell not empty was parsed: spread its type
+        rows = np.full(len(data), -1, dtype=np.intp)
+        rows[doubt] = np.arange(len(doubt))
+        return _Verdicts(typed.take(rows, allow_fill=True), broken, why)
+    valid = ~text.empty
+    valid[broken] = False
+    return _Verdicts(_typed_cells(f, text.cells, data, valid), broken, why)
+
+
+def _typed_cells(
+    f: Field, cells: pd.Series, data: pa.ChunkedArray, valid: np.ndarray
+) -> ExtensionArray:
+    """An Arrow column of a text field in the field's dtype, missing where not ``valid``."""
+    if f.enum is not None:
+        at = pc.index_in(data, value_set=pa.array(f.enum, type=data.type))
+        codes = np.where(valid, pc.fill_null(at, -1).to_numpy(zero_copy_only=False), -1)
+        return pd.Categorical.from_codes(codes, dtype=_dtype(f))
+    if not (~valid & ~np.asarray(cells.array.isna(), dtype=bool)).any():
+        strings = cells.array.astype(_STRING)  # missing stays missing: the frame's own buffers
+    else:
+        strings = pd.array(pc.if_else(pa.array(valid), data, pa.scalar(None, data.type)), _STRING)
+    return strings if _dtype(f) == _STRING else strings.astype(_dtype(f))
+
+
+def _check_column(
+    f: Field, text: _Text, lines: np.ndarray, name: str, problems: list[Problem]
+) -> tuple[pd.Series, np.ndarray]:
+    """Check every cell of one column against its field.
+
+    Returns the column in the field's dtype (missing where empty or
+    invalid) and the rows whose cell broke a rule.
+    """
+    if f.required:
+        for row in np.flatnonzero(text.empty):
+            problems.append(Problem(name, int(lines[row]), f.name, "", "a value is required"))
+    verdicts = _verdicts(f, text)
+    for row, (shown, rule) in zip(verdicts.broken, verdicts.why, strict=True):
+        problems.append(Problem(name, int(lines[row]), f.name, shown, rule))
+    return pd.Series(verdicts.typed, name=f.name), verdicts.broken
+
+
+def _check_unique(
+    f: Field, text: _Text, lines: np.ndarray, name: str, problems: list[Problem]
+) -> None:
+    """Report each repeat of a value in a unique column at the line after its first."""
+    if text.codes is None:
+        repeated = text.cells.duplicated(keep=False).to_numpy(dtype=bool) & ~text.empty
+    else:
+        assert text.distinct is not None
+        counts = np.bincount(text.codes[~text.empty], minlength=len(text.distinct))
+        repeated = np.append(counts > 1, False)[text.codes]
+    first: dict[str, int] = {}
+    for row in np.flatnonzero(repeated):
+        value, line = text.value(row), int(lines[row])
+        seen = first.setdefault(value, line)
+        if seen != line:
+            rule = f"duplicate id; first used on line {seen}"
+            problems.append(Problem(name, line, f.name, value, rule))
+
+
+def _check_key(
+    table: Table, texts: dict[str, _Text], lines: np.ndarray, name: str, problems: list[Problem]
+) -> None:
+    """Report each repeat of a composite primary key whose parts are all filled."""
+    key = table.primary_key
+    ids = pd.DataFrame({c: texts[c].ids() for c in key})
+    full = (ids.to_numpy() >= 0).all(axis=1)
+    first: dict[tuple[str, ...], int] = {}
+    for row in np.flatnonzero(ids.duplicated(keep=False).to_numpy(dtype=bool) & full):
+        cells, line = tuple(texts[c].value(row) for c in key), int(lines[row])
+        seen = first.setdefault(cells, line)
+        if seen != line:
+            rule = f"duplicate key ({', '.join(key)}); first used on line {seen}"
+            problems.append(Problem(name, line, ROW, ",".join(cells), rule))
+
+
+def _check_table(
+    table: Table, texts: dict[str, _Text], lines: np.ndarray, name: str, problems: list[Problem]
+) -> Parsed:
+    """Every check within one table, a column at a time: cells, unique ids, the key."""
+    columns: dict[str, pd.Series] = {}
+    failed: dict[str, np.ndarray] = {}
+    for f in table.fields:
+        columns[f.name], failed[f.name] = _check_column(f, texts[f.name], lines, name, problems)
+        if f.unique:
+            _check_unique(f, texts[f.name], lines, name, problems)
+    if len(table.primary_key) > 1:
+        _check_key(table, texts, lines, name, problems)
+    return Parsed(table, name, lines, columns, failed)
 
 
 # --- checking across rows and tables ---------------------------------------------
@@ -373,12 +646,20 @@ def _check_references(parsed: dict[str, Parsed], problems: list[Problem]) -> Non
         for fk in p.table.foreign_keys:
             if fk.table not in parsed:
                 continue
-            # Ids that failed their own checks are already reported; skip them here.
-            known = {v for v in parsed[fk.table].columns[fk.target] if v is not None}
-            for line, value in zip(p.lines, p.columns[fk.column], strict=True):
-                if value is not None and value not in known:
-                    rule = f"unknown {_singular(fk.table)} id" + suggest(value, known)
-                    problems.append(Problem(p.name, line, fk.column, value, rule))
+            # Ids that failed their own checks are already reported (and missing here).
+            known = parsed[fk.table].columns[fk.target]
+            values = p.columns[fk.column]
+            unknown = np.flatnonzero(filled(values) & ~member(values, known))
+            if not len(unknown):
+                continue
+            candidates = known[known.notna()].unique().tolist()
+            hints: dict[str, str] = {}  # a near miss is looked for once per unknown id
+            for row in unknown:
+                value = values.iloc[row]
+                if value not in hints:
+                    hints[value] = suggest(value, candidates)
+                rule = f"unknown {_singular(fk.table)} id" + hints[value]
+                problems.append(Problem(p.name, int(p.lines[row]), fk.column, value, rule))
 
 
 # --- the descriptor ------------------------------------------------------------------
@@ -449,10 +730,8 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
 
 
 def _frame(p: Parsed) -> pd.DataFrame:
-    data = {}
-    for f in p.table.fields:
-        data[f.name] = pd.Series(p.columns[f.name], dtype=f.dtype)
-    return pd.DataFrame(data)
+    """A checked table as a DataFrame: its typed columns, in schema order."""
+    return pd.DataFrame({f.name: p.columns[f.name] for f in p.table.fields})
 
 
 def _tables(parsed: dict[str, Parsed], root: Path, fingerprint: str) -> Tables:
@@ -461,7 +740,7 @@ def _tables(parsed: dict[str, Parsed], root: Path, fingerprint: str) -> Tables:
     frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
     # Line numbers live beside the frames, not in DataFrame.attrs, which pandas
     # copies deeply on most operations.
-    lines = {name: np.asarray(parsed[name].lines, dtype=np.int64) for name in TABLE_ORDER}
+    lines = {name: parsed[name].lines for name in TABLE_ORDER}
     return Tables(**derive(frames), data_dir=root, fingerprint=fingerprint, lines=lines)
 
 
@@ -485,7 +764,8 @@ def _check_all(
         raw, name = raws.get(table.name), label(table.path)
         if raw is None or not _check_header(table, raw, name, problems):
             continue
-        parsed[table.name] = _check_table(table, raw, name, problems)
+        texts, lines = _columns(table, raw, name, problems)
+        parsed[table.name] = _check_table(table, texts, lines, name, problems)
     _check_references(parsed, problems)
     check_rules(parsed, problems)
     return parsed, problems

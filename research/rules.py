@@ -15,183 +15,219 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 from research import dates
+from research.columnar import distinct, filled, member, objects, split_lists
 from research.problems import ROW, Problem, suggest
 from research.schema import Table, bundled_rules, rules
 
 
 @dataclass
 class Parsed:
-    """A table's typed columns plus the line of each row, for later messages."""
+    """A checked table: its typed columns plus the line of each row, for messages.
+
+    ``columns`` hold each column in its schema dtype, missing where a cell is
+    empty or broke a rule of its own; ``failed`` holds, per column, the rows
+    whose cell broke one, so that an empty cell can be told from an invalid one.
+    """
 
     table: Table
     name: str  # as problems name it: the file, or the frame
-    lines: list[int]
-    columns: dict[str, list[object]]
-    raw: dict[str, list[str]]  # the cells as written, to tell empty from invalid
+    lines: np.ndarray
+    columns: dict[str, pd.Series]
+    failed: dict[str, np.ndarray]
+
+    def empty(self, column: str) -> np.ndarray:
+        """Which cells of ``column`` were left empty (not merely invalid)."""
+        mask = self.columns[column].isna().to_numpy(dtype=bool, copy=True)
+        mask[self.failed[column]] = False
+        return mask
+
+    def line(self, row: int) -> int:
+        return int(self.lines[row])
 
 
-def _column(parsed: dict[str, Parsed], spec: dict) -> list[object] | None:
+def _column(parsed: dict[str, Parsed], spec: dict) -> pd.Series | None:
     """The typed cells of ``spec["table"]``.``spec["column"]``, or None when that table
     could not be read (its own problems are reported already)."""
     ref = parsed.get(spec["table"])
     return None if ref is None else ref.columns[spec["column"]]
 
 
-def _split(value: object) -> list[str]:
-    return [] if value is None else str(value).split(";")
+def _last_row(ids: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each of ``values``, the last row of ``ids`` holding it (-1: none), as a
+    dict from ids to rows would find it."""
+    rows = np.flatnonzero(filled(ids) & ~ids.duplicated(keep="last").to_numpy(dtype=bool))
+    found = pd.Index(ids.iloc[rows]).get_indexer(values)
+    return np.where(found >= 0, rows[found], -1)
 
 
 def _rule_exactly_one(r, p: Parsed, parsed, problems) -> None:
     a, b = r.params["columns"]
-    for i, line in enumerate(p.lines):
-        filled = [c for c in (a, b) if p.columns[c][i] is not None]
-        if len(filled) != 1:
-            value = ",".join(str(p.columns[c][i]) for c in filled)
-            problems.append(Problem(p.name, line, ROW, value, r.text))
+    has = {c: filled(p.columns[c]) for c in (a, b)}
+    for row in np.flatnonzero(has[a] == has[b]):  # both, or neither
+        value = ",".join(str(p.columns[c].iloc[row]) for c in (a, b) if has[c][row])
+        problems.append(Problem(p.name, p.line(row), ROW, value, r.text))
 
 
 def _rule_cited(r, p: Parsed, parsed, problems) -> None:
     cells = _column(parsed, r.params["by"])
     if cells is None:
         return
-    citing = {v for v in cells if v is not None}
     col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is not None and value not in citing:
-            problems.append(Problem(p.name, line, col, value, r.text))
+    values = p.columns[col]
+    for row in np.flatnonzero(filled(values) & ~member(values, cells)):
+        problems.append(Problem(p.name, p.line(row), col, values.iloc[row], r.text))
 
 
 def _rule_id_list(r, p: Parsed, parsed, problems) -> None:
-    cells = _column(parsed, r.params["reference"])
-    if cells is None:
+    known = _column(parsed, r.params["reference"])
+    if known is None:
         return
-    known = {v for v in cells if v is not None}
     col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        ids = _split(value)
-        for dup in sorted({x for x in ids if ids.count(x) > 1}):
-            problems.append(Problem(p.name, line, col, value, f"{dup!r} is listed twice"))
-        for x in ids:
-            if x not in known:
-                rule = f"{r.text}: unknown actor id {x!r}" + suggest(x, known)
-                problems.append(Problem(p.name, line, col, value, rule))
+    values = p.columns[col]
+    # Only the lists that name an unknown id, or an id twice, are read one by one.
+    row_of, ids = split_lists(values, ";")
+    unknown = ~member(ids, known)
+    twice = pd.DataFrame({"row": row_of, "id": ids}).duplicated().to_numpy(dtype=bool)
+    strangers = set(ids[unknown].tolist())
+    candidates = None
+    for row in np.unique(row_of[unknown | twice]):
+        value = values.iloc[row]
+        listed = value.split(";")
+        for dup in sorted({x for x in listed if listed.count(x) > 1}):
+            problems.append(Problem(p.name, p.line(row), col, value, f"{dup!r} is listed twice"))
+        for x in listed:
+            if x in strangers:
+                if candidates is None:
+                    candidates = known[known.notna()].unique().tolist()
+                rule = f"{r.text}: unknown actor id {x!r}" + suggest(x, candidates)
+                problems.append(Problem(p.name, p.line(row), col, value, rule))
 
 
 def _rule_real_date(r, p: Parsed, parsed, problems) -> None:
     col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is None:
-            continue
+    values = p.columns[col]
+
+    def fault(value: object) -> str | None:
         try:
             dates.parse_part(str(value))
         except ValueError as e:
-            problems.append(Problem(p.name, line, col, value, f"{r.text} ({e})"))
+            return f"{r.text} ({e})"
+        return None
+
+    for row, rule in distinct(values, np.flatnonzero(filled(values)), fault):
+        problems.append(Problem(p.name, p.line(row), col, values.iloc[row], rule))
 
 
 def _rule_range_order(r, p: Parsed, parsed, problems) -> None:
     col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is None:
-            continue
+    values = p.columns[col]
+
+    def fault(value: object) -> str | None:
         try:
             dates.parse(str(value), open_start=True, open_end=True)
         except ValueError as e:
             text = str(e)
-            rule = r.text if "before it starts" in text else f"not a real date ({text})"
-            problems.append(Problem(p.name, line, col, value, rule))
+            return r.text if "before it starts" in text else f"not a real date ({text})"
+        return None
+
+    for row, rule in distinct(values, np.flatnonzero(filled(values)), fault):
+        problems.append(Problem(p.name, p.line(row), col, values.iloc[row], rule))
 
 
 def _rule_columns_order(r, p: Parsed, parsed, problems) -> None:
     a, b = r.params["columns"]
-    for i, line in enumerate(p.lines):
-        spans = []
-        for c in (a, b):
-            value = p.columns[c][i]
-            if value is None:
-                spans.append(None)
-                continue
+    n = len(p.lines)
+    first = np.full(n, np.nan)  # first day of a (as a day number), NaN where unknown
+    last = np.full(n, np.nan)  # last day of b
+    for c, bound, out in ((a, "start", first), (b, "end", last)):
+        values = p.columns[c]
+        rows = np.flatnonzero(filled(values))
+        codes, uniques = pd.factorize(values.iloc[rows])
+        days = np.full(len(uniques), np.nan)
+        for k, value in enumerate(uniques):
             try:
-                spans.append(dates.parse_part(str(value)))
+                days[k] = getattr(dates.parse_part(str(value)), bound).toordinal()
             except ValueError as e:
-                problems.append(Problem(p.name, line, c, value, f"not a real date ({e})"))
-                spans.append(None)
-        lo, hi = spans
-        if lo is not None and hi is not None and hi.end < lo.start:
-            problems.append(Problem(p.name, line, b, p.columns[b][i], r.text))
+                rule = f"not a real date ({e})"
+                for row in rows[codes == k]:
+                    problems.append(Problem(p.name, p.line(row), c, value, rule))
+        out[rows] = days[codes]
+    for row in np.flatnonzero(last < first):  # NaN compares False: both must be known
+        problems.append(Problem(p.name, p.line(row), b, p.columns[b].iloc[row], r.text))
 
 
 def _rule_same_actor(r, p: Parsed, parsed, problems) -> None:
-    ref = parsed.get(r.params["reference"]["table"])
+    spec = r.params["reference"]
+    ref = parsed.get(spec["table"])
     if ref is None:
         return
-    ids, owners = (
-        ref.columns[r.params["reference"]["column"]],
-        ref.columns[r.params["reference"]["actor"]],
-    )
-    owner_of = dict(zip(ids, owners, strict=True))
     col, actor = r.params["column"], r.params["actor"]
-    for i, line in enumerate(p.lines):
-        value = p.columns[col][i]
-        speaker = p.columns[actor][i]
-        if (
-            value is not None
-            and speaker is not None
-            and value in owner_of
-            and (owner_of[value] != speaker)
-        ):
-            found = r.params.get("found", "it is a role of {}").format(owner_of[value])
-            rule = f"{r.text} ({p.columns[actor][i]}); {found}"
-            problems.append(Problem(p.name, line, col, value, rule))
+    values, speakers = p.columns[col], p.columns[actor]
+    rows = np.flatnonzero(filled(values) & filled(speakers))
+    at = _last_row(ref.columns[spec["column"]], values.iloc[rows])
+    rows, at = rows[at >= 0], at[at >= 0]
+    owners = objects(ref.columns[spec["actor"]].iloc[at])
+    for row, owner, speaker in zip(rows, owners, objects(speakers.iloc[rows]), strict=True):
+        if owner != speaker:
+            found = r.params.get("found", "it is a role of {}").format(owner)
+            rule = f"{r.text} ({speaker}); {found}"
+            problems.append(Problem(p.name, p.line(row), col, values.iloc[row], rule))
 
 
 def _rule_reference_has(r, p: Parsed, parsed, problems) -> None:
-    ref = parsed.get(r.params["reference"]["table"])
+    spec = r.params["reference"]
+    ref = parsed.get(spec["table"])
     if ref is None:
         return
-    spec = r.params["reference"]
-    # Only a cell left empty: an invalid one is reported where it stands.
-    has = dict(zip(ref.columns[spec["column"]], ref.raw[spec["requires"]], strict=True))
     col = r.params["column"]
-    for line, value in zip(p.lines, p.columns[col], strict=True):
-        if value is not None and value in has and has[value] == "":
-            problems.append(Problem(p.name, line, col, value, r.text))
+    values = p.columns[col]
+    rows = np.flatnonzero(filled(values))
+    at = _last_row(ref.columns[spec["column"]], values.iloc[rows])
+    # Only a cell left empty: an invalid one is reported where it stands.
+    lacking = np.append(ref.empty(spec["requires"]), False)[at]  # -1 (no such id) is not lacking
+    for row in rows[lacking]:
+        problems.append(Problem(p.name, p.line(row), col, values.iloc[row], r.text))
 
 
 def _rule_requires_pattern(r, p: Parsed, parsed, problems) -> None:
     col, when = r.params["column"], r.params["when_set"]
-    for i, line in enumerate(p.lines):
-        value = p.columns[col][i]
-        if (
-            p.columns[when][i] is not None
-            and value is not None
-            and not re.fullmatch(r.params["pattern"], str(value))
-        ):
-            problems.append(Problem(p.name, line, col, value, r.text))
+    values = p.columns[col]
+    rows = np.flatnonzero(filled(p.columns[when]) & filled(values))
+    pattern = re.compile(r.params["pattern"])
+    for row, _ in distinct(values, rows, lambda v: None if pattern.fullmatch(str(v)) else r.text):
+        problems.append(Problem(p.name, p.line(row), col, values.iloc[row], r.text))
 
 
 def _rule_requires_value(r, p: Parsed, parsed, problems) -> None:
     col, when = r.params["column"], r.params["when_set"]
-    for i, line in enumerate(p.lines):
-        value = p.columns[col][i]
-        if p.columns[when][i] is not None and value is not None and value not in r.params["values"]:
-            problems.append(Problem(p.name, line, col, value, r.text))
+    values = p.columns[col]
+    allowed = values.isin(r.params["values"]).to_numpy(dtype=bool)
+    for row in np.flatnonzero(filled(p.columns[when]) & filled(values) & ~allowed):
+        problems.append(Problem(p.name, p.line(row), col, values.iloc[row], r.text))
 
 
 def _rule_requires_set(r, p: Parsed, parsed, problems) -> None:
     col, when = r.params["column"], r.params["when_set"]
-    for i, line in enumerate(p.lines):
-        if p.columns[when][i] is not None and p.raw[col][i] == "":
-            problems.append(Problem(p.name, line, col, "", r.text))
+    for row in np.flatnonzero(filled(p.columns[when]) & p.empty(col)):
+        problems.append(Problem(p.name, p.line(row), col, "", r.text))
 
 
 def _rule_acyclic(r, p: Parsed, parsed, problems) -> None:
     """Report each cycle once, at its link on the earliest line."""
     a, b = r.params["columns"]
+    rows = np.flatnonzero(filled(p.columns[a]) & filled(p.columns[b]))
     up: dict[object, list[tuple[object, int]]] = {}
-    for line, x, y in zip(p.lines, p.columns[a], p.columns[b], strict=True):
-        if x is not None and y is not None:
-            up.setdefault(x, []).append((y, line))
+    for line, x, y in zip(
+        p.lines[rows].tolist(),
+        objects(p.columns[a].iloc[rows]),
+        objects(p.columns[b].iloc[rows]),
+        strict=True,
+    ):
+        up.setdefault(x, []).append((y, line))
     reported: set[frozenset] = set()
 
     def walk(path: list, links: list[tuple[object, int]]) -> None:
