@@ -30,11 +30,14 @@ rule stated once, here:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from research import dates
 
+STRING = pd.StringDtype("pyarrow")
 #: Kinds of actor whose words are observations, never a party's own position.
 OBSERVERS = ("analyst", "media", "organisation")
 #: Statuses from strongest to weakest.
@@ -49,32 +52,33 @@ STATUS_ORDER: tuple[str, ...] = (
 
 
 def spans(values: pd.Series, *, open_start: bool, open_end: bool) -> pd.DataFrame:
-    """Parse written dates into first day, last day and precision (cached per text)."""
-    cache: dict[str, dates.Span] = {}
-    starts, ends, precisions = [], [], []
-    for v in values.astype(object).tolist():
-        if v is None or v is pd.NA:
-            starts.append(None), ends.append(None), precisions.append(None)
-            continue
-        span = cache.get(v)
-        if span is None:
-            span = cache[v] = dates.parse(v, open_start=open_start, open_end=open_end)
-        starts.append(span.start)
-        ends.append(span.end)
-        precisions.append(span.precision)
+    """Parse written dates into first day, last day and precision.
+
+    Each distinct text is parsed once and its days spread over the rows that
+    hold it; a missing text has no days and no precision.
+    """
+    codes, texts = pd.factorize(values)  # missing: -1
+    parsed = [dates.parse(t, open_start=open_start, open_end=open_end) for t in texts]
     index = values.index  # keep the caller's index: values may be a filtered subset
+
+    def days(bound: str) -> np.ndarray:
+        # One more entry, missing, for the code -1.
+        per_text = pd.to_datetime([getattr(span, bound) for span in parsed] + [None])
+        return per_text.to_numpy().astype("datetime64[s]")[codes]
+
+    precision = pd.array([span.precision for span in parsed] + [None], dtype=STRING)
     return pd.DataFrame(
         {
-            "start": pd.Series(pd.to_datetime(starts), index=index, dtype="datetime64[s]"),
-            "end": pd.Series(pd.to_datetime(ends), index=index, dtype="datetime64[s]"),
-            "precision": pd.Series(precisions, index=index, dtype=pd.StringDtype("pyarrow")),
+            "start": pd.Series(days("start"), index=index, dtype="datetime64[s]"),
+            "end": pd.Series(days("end"), index=index, dtype="datetime64[s]"),
+            "precision": pd.Series(precision.take(codes), index=index, dtype=STRING),
         },
         index=index,
     )
 
 
-def related(roles: pd.DataFrame) -> dict[str, set[str]]:
-    """Each actor's circle: itself and everyone tied to it by roles of any kind and time."""
+def _principal(roles: pd.DataFrame) -> dict[str, str]:
+    """Each actor named in a role, mapped to one actor of its circle (the same for all)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -85,50 +89,66 @@ def related(roles: pd.DataFrame) -> dict[str, set[str]]:
 
     for a, b in zip(roles["actor_id"].astype(str), roles["for_id"].astype(str), strict=True):
         parent[find(a)] = find(b)
+    return {x: find(x) for x in list(parent)}
+
+
+def related(roles: pd.DataFrame) -> dict[str, set[str]]:
+    """Each actor's circle: itself and everyone tied to it by roles of any kind and time."""
+    principal = _principal(roles)
     circles: dict[str, set[str]] = {}
-    for x in list(parent):
-        circles.setdefault(find(x), set()).add(x)
-    return {x: circles[find(x)] for x in parent}
+    for x, p in principal.items():
+        circles.setdefault(p, set()).add(x)
+    return {x: circles[p] for x, p in principal.items()}
 
 
 def _status(
-    citations: pd.DataFrame, key: str, ids: pd.Series, accused: dict[str, set[str]] | None
+    citations: pd.DataFrame,
+    key: str,
+    ids: pd.Series,
+    accused: Callable[[np.ndarray, list[str]], np.ndarray] | None,
 ) -> tuple[pd.Series, pd.Series]:
-    """Status of each row from its citations, by the rule in the module docstring."""
+    """Status of each row from its citations, by the rule in the module docstring.
+
+    ``accused(rows, claimants)`` says which denials come from the accused of
+    the denied row (None: no denial is anyone's own).
+    """
     c = citations[citations[key].notna()]
-    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    best: dict[str, int] = {}
-    denied: set[str] = set()
-    count: dict[str, int] = {}
-    for row_id, status, denies, who in zip(
-        c[key].astype(str), c["status"].astype(str), c["denies"], c["claimed_by"].astype(str),
-        strict=True,
-    ):  # fmt: skip
-        count[row_id] = count.get(row_id, 0) + 1
-        if bool(denies):
-            if accused is None or who not in accused.get(row_id, set()):
-                denied.add(row_id)
-            continue
-        best[row_id] = min(best.get(row_id, len(STATUS_ORDER)), rank[status])
-    out = []
-    for row_id in ids.astype(str):
-        if row_id in denied or row_id not in best:
-            out.append("disputed")
-        else:
-            out.append(STATUS_ORDER[best[row_id]])
-    n = pd.Series([count.get(i, 0) for i in ids.astype(str)], index=ids.index, dtype="Int64")
-    return pd.Series(pd.Categorical(out, categories=list(STATUS_ORDER)), index=ids.index), n
+    at = pd.Index(ids).get_indexer(c[key])  # each citation's row
+    cited = at >= 0
+    rank = pd.Categorical(c["status"], categories=list(STATUS_ORDER)).codes
+    denies = c["denies"].to_numpy(dtype=bool)
+    # The strongest status among the citations that report the row, not deny it.
+    best = np.full(len(ids), len(STATUS_ORDER))
+    reports = cited & ~denies
+    np.minimum.at(best, at[reports], rank[reports])
+    denials = np.flatnonzero(cited & denies)
+    if accused is not None and len(denials):
+        own = accused(at[denials], c["claimed_by"].iloc[denials].astype(str).tolist())
+        denials = denials[~own]
+    disputed = best == len(STATUS_ORDER)
+    disputed[at[denials]] = True
+    codes = np.where(disputed, STATUS_ORDER.index("disputed"), best)
+    status = pd.Categorical.from_codes(codes, categories=list(STATUS_ORDER))
+    n = np.bincount(at[cited], minlength=len(ids))
+    return pd.Series(status, index=ids.index), pd.Series(n, index=ids.index, dtype="Int64")
 
 
-def _accused(events: pd.DataFrame, roles: pd.DataFrame) -> dict[str, set[str]]:
-    circle = related(roles)
-    out = {}
-    for eid, doers in zip(events["event_id"].astype(str), events["doers"].astype(str), strict=True):
-        people: set[str] = set()
-        for d in doers.split(";"):
-            people |= circle.get(d, {d})
-        out[eid] = people
-    return out
+def _accused(events: pd.DataFrame, roles: pd.DataFrame) -> Callable:
+    """Whether a denial of a deed comes from its accused: a doer, or an actor in a
+    doer's circle. Worked out for the denials only, not for every deed."""
+    principal = _principal(roles)
+
+    def own(rows: np.ndarray, claimants: list[str]) -> np.ndarray:
+        doers = events["doers"].iloc[rows].astype(str).tolist()
+        return np.array(
+            [
+                any(principal.get(d, d) == principal.get(who, who) for d in deeds.split(";"))
+                for deeds, who in zip(doers, claimants, strict=True)
+            ],
+            dtype=bool,
+        )
+
+    return own
 
 
 def _legacy_kind(positions: pd.DataFrame, actors: pd.DataFrame) -> pd.Series:
@@ -164,26 +184,24 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     pos["said_precision"] = said["precision"]
     window = spans(pos["window"], open_start=True, open_end=True)
     pos["window_start"], pos["window_end"] = window["start"], window["end"]
-    if pos["window_from_role"].notna().any():
+    has = pos["window_from_role"].notna().to_numpy()
+    if has.any():
         role_start = spans(roles["start"], open_start=False, open_end=False)["start"]
-        first_day = dict(zip(roles["role_id"].astype(str), role_start, strict=True))
-        from_role = pos["window_from_role"].astype(object)
-        has = from_role.notna().to_numpy()
+        at = pd.Index(roles["role_id"]).get_indexer(pos["window_from_role"][has])
         starts = pos["window_start"].to_numpy().copy()
-        starts[has] = [np.datetime64(first_day[r], "s") for r in from_role[has]]
+        starts[has] = role_start.to_numpy()[at]
         pos["window_start"] = pd.Series(starts, index=pos.index, dtype="datetime64[s]")
     pos["status"], pos["n_citations"] = _status(cit, "position_id", pos["position_id"], None)
     pos["kind"] = _legacy_kind(pos, frames["actors"])
 
     when = spans(ev["when"], open_start=True, open_end=False)
     ev["start"], ev["end"], ev["precision"] = when["start"], when["end"], when["precision"]
-    first_day = pd.Series(ev["start"].to_numpy(), index=ev["event_id"].astype(str))
-    cond = pos["condition_event"].astype(object)
-    pos["condition_start"] = pd.Series(
-        first_day.reindex(cond.where(cond.notna(), "")).to_numpy(),
-        index=pos.index,
-        dtype="datetime64[s]",
-    )
+    condition_start = np.full(len(pos), np.datetime64("NaT"), dtype="datetime64[s]")
+    has = pos["condition_event"].notna().to_numpy()
+    if has.any():  # the deeds' ids are looked up only when some position names one
+        at = pd.Index(ev["event_id"]).get_indexer(pos["condition_event"][has])
+        condition_start[has] = np.where(at >= 0, ev["start"].to_numpy()[at], np.datetime64("NaT"))
+    pos["condition_start"] = pd.Series(condition_start, index=pos.index, dtype="datetime64[s]")
     ev["status"], ev["n_citations"] = _status(cit, "event_id", ev["event_id"], _accused(ev, roles))
     out["positions"], out["events"] = pos, ev
     return out
