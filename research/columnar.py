@@ -63,6 +63,15 @@ def filled(values: pd.Series) -> np.ndarray:
     return ~np.asarray(values.array.isna(), dtype=bool)
 
 
+def _value_set(data: pa.ChunkedArray, like: pa.ChunkedArray) -> pa.Array:
+    """``data`` as one Arrow array of ``like``'s type, to look values up in."""
+    if data.type != like.type:
+        data = data.cast(like.type)
+    if data.num_chunks == 1:
+        return data.chunk(0)
+    return pa.concat_arrays(data.chunks) if data.num_chunks else pa.array([], type=data.type)
+
+
 def member(values: pd.Series, known: pd.Series) -> np.ndarray:
     """Which cells of ``values`` are among the values present in ``known``.
 
@@ -71,12 +80,48 @@ def member(values: pd.Series, known: pd.Series) -> np.ndarray:
     """
     a, b = arrow_strings(values), arrow_strings(known)
     if a is not None and b is not None:
-        if a.type != b.type:
-            b = b.cast(a.type)
-        value_set = pa.concat_arrays(b.chunks) if b.num_chunks != 1 else b.chunk(0)
-        return to_numpy(pc.is_in(a, value_set=value_set, skip_nulls=True))
+        return to_numpy(pc.is_in(a, value_set=_value_set(b, a), skip_nulls=True))
     present = known[known.notna()]
     return (values.isin(present) & values.notna()).to_numpy(dtype=bool)
+
+
+def positions(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """For each of ``values``, the row of its first occurrence in ``known`` (-1: none).
+
+    Arrow-backed strings are looked up by Arrow, without a Python string per cell.
+    """
+    a, b = arrow_strings(values), arrow_strings(known)
+    if a is not None and b is not None:
+        at = pc.index_in(a, value_set=_value_set(b, a), skip_nulls=True)
+        return pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    index = pd.Index(known)
+    first = np.flatnonzero(~index.duplicated())
+    found = index[first].get_indexer(values)
+    return np.where(found >= 0, first[found], -1)
+
+
+def repeated(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
+    """Which rows hold, in every one of ``columns``, the same values as another row.
+
+    A missing value equals nothing. Found by sorting the rows, which costs a few
+    bytes a row; a hash table of millions of strings costs a hundred or more.
+    """
+    n = len(columns[0])
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    names = [str(i) for i in range(len(columns))]
+    table = pa.table(dict(zip(names, columns, strict=True)))
+    order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in names])
+    ranked = table.take(order)
+    same = np.ones(n - 1, dtype=bool)  # row k of the sorted rows equals row k + 1
+    for column in ranked.columns:
+        same &= to_numpy(pc.equal(column.slice(0, n - 1), column.slice(1)))
+    twin = np.zeros(n, dtype=bool)
+    twin[:-1] |= same
+    twin[1:] |= same
+    out = np.empty(n, dtype=bool)
+    out[order.to_numpy()] = twin
+    return out
 
 
 def objects(values: pd.Series) -> list[object]:

@@ -19,6 +19,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 #: The precisions a date can have, finest first.
 PRECISIONS = ("day", "week", "month", "season", "year", "range")
@@ -45,6 +46,9 @@ def _month_end(y: int, m: int) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
+# Tables repeat the same days, months and years (a range's ends are days too): each is
+# parsed once. A Span is immutable, so sharing one is safe.
+@lru_cache(maxsize=1 << 16)
 def parse_part(text: str) -> Span:
     """One date without a range: its first day, last day and precision.
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from research import dates
+from research.columnar import positions
 
 STRING = pd.StringDtype("pyarrow")
 #: Kinds of actor whose words are observations, never a party's own position.
@@ -112,18 +113,19 @@ def _status(
     ``accused(rows, claimants)`` says which denials come from the accused of
     the denied row (None: no denial is anyone's own).
     """
-    c = citations[citations[key].notna()]
-    at = pd.Index(ids).get_indexer(c[key])  # each citation's row
+    # Each citation's row (-1: it cites a row of the other table). No copy of the
+    # citations is filtered out: a missing key finds no row.
+    at = positions(citations[key], ids)
     cited = at >= 0
-    rank = pd.Categorical(c["status"], categories=list(STATUS_ORDER)).codes
-    denies = c["denies"].to_numpy(dtype=bool)
+    rank = pd.Categorical(citations["status"], categories=list(STATUS_ORDER)).codes
+    denies = citations["denies"].to_numpy(dtype=bool)
     # The strongest status among the citations that report the row, not deny it.
     best = np.full(len(ids), len(STATUS_ORDER))
     reports = cited & ~denies
     np.minimum.at(best, at[reports], rank[reports])
     denials = np.flatnonzero(cited & denies)
     if accused is not None and len(denials):
-        own = accused(at[denials], c["claimed_by"].iloc[denials].astype(str).tolist())
+        own = accused(at[denials], citations["claimed_by"].iloc[denials].astype(str).tolist())
         denials = denials[~own]
     disputed = best == len(STATUS_ORDER)
     disputed[at[denials]] = True
@@ -187,7 +189,7 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     has = pos["window_from_role"].notna().to_numpy()
     if has.any():
         role_start = spans(roles["start"], open_start=False, open_end=False)["start"]
-        at = pd.Index(roles["role_id"]).get_indexer(pos["window_from_role"][has])
+        at = positions(pos["window_from_role"][has], roles["role_id"])
         starts = pos["window_start"].to_numpy().copy()
         starts[has] = role_start.to_numpy()[at]
         pos["window_start"] = pd.Series(starts, index=pos.index, dtype="datetime64[s]")
@@ -199,7 +201,7 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     condition_start = np.full(len(pos), np.datetime64("NaT"), dtype="datetime64[s]")
     has = pos["condition_event"].notna().to_numpy()
     if has.any():  # the deeds' ids are looked up only when some position names one
-        at = pd.Index(ev["event_id"]).get_indexer(pos["condition_event"][has])
+        at = positions(pos["condition_event"][has], ev["event_id"])
         condition_start[has] = np.where(at >= 0, ev["start"].to_numpy()[at], np.datetime64("NaT"))
     pos["condition_start"] = pd.Series(condition_start, index=pos.index, dtype="datetime64[s]")
     ev["status"], ev["n_citations"] = _status(cit, "event_id", ev["event_id"], _accused(ev, roles))

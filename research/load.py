@@ -28,7 +28,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from research.columnar import WHITESPACE, arrow_strings, filled, member, re2_class, to_numpy
+from research.columnar import (
+    WHITESPACE,
+    arrow_strings,
+    filled,
+    member,
+    re2_class,
+    repeated,
+    to_numpy,
+)
 from research.problems import FILE, ROW, DataError, Problem, suggest
 from research.rules import Parsed, check_rules
 from research.schema import (
@@ -355,13 +363,11 @@ class _Text:
             return self.cells.iloc[row]
         return self.distinct[self.codes[row]]
 
-    def ids(self) -> np.ndarray:
-        """Per row, an integer that is the same for rows of the same text; -1 when empty."""
-        if self.codes is not None:
-            return self.codes
-        ids, _ = pd.factorize(self.cells)
-        ids[self.empty] = -1
-        return ids
+    def keys(self) -> pa.Array | pa.ChunkedArray:
+        """Per row, an Arrow value equal for rows of equal text (missing when empty)."""
+        if self.codes is None:
+            return arrow_strings(self.cells)
+        return pa.array(self.codes, mask=self.empty)
 
 
 def _smallest(codes: np.ndarray, n: int) -> np.ndarray:
@@ -589,13 +595,13 @@ def _check_unique(
 ) -> None:
     """Report each repeat of a value in a unique column at the line after its first."""
     if text.codes is None:
-        repeated = text.cells.duplicated(keep=False).to_numpy(dtype=bool) & ~text.empty
+        again = repeated([arrow_strings(text.cells)]) & ~text.empty
     else:
         assert text.distinct is not None
         counts = np.bincount(text.codes[~text.empty], minlength=len(text.distinct))
-        repeated = np.append(counts > 1, False)[text.codes]
+        again = np.append(counts > 1, False)[text.codes]
     first: dict[str, int] = {}
-    for row in np.flatnonzero(repeated):
+    for row in np.flatnonzero(again):
         value, line = text.value(row), int(lines[row])
         seen = first.setdefault(value, line)
         if seen != line:
@@ -608,10 +614,9 @@ def _check_key(
 ) -> None:
     """Report each repeat of a composite primary key whose parts are all filled."""
     key = table.primary_key
-    ids = pd.DataFrame({c: texts[c].ids() for c in key})
-    full = (ids.to_numpy() >= 0).all(axis=1)
+    full = ~np.logical_or.reduce([texts[c].empty for c in key])
     first: dict[tuple[str, ...], int] = {}
-    for row in np.flatnonzero(ids.duplicated(keep=False).to_numpy(dtype=bool) & full):
+    for row in np.flatnonzero(repeated([texts[c].keys() for c in key]) & full):
         cells, line = tuple(texts[c].value(row) for c in key), int(lines[row])
         seen = first.setdefault(cells, line)
         if seen != line:

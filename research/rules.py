@@ -17,9 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from research import dates
-from research.columnar import distinct, filled, member, objects, split_lists
+from research.columnar import (
+    arrow_strings,
+    distinct,
+    filled,
+    member,
+    objects,
+    positions,
+    repeated,
+    split_lists,
+)
 from research.problems import ROW, Problem, suggest
 from research.schema import Table, bundled_rules, rules
 
@@ -58,10 +68,11 @@ def _column(parsed: dict[str, Parsed], spec: dict) -> pd.Series | None:
 
 def _last_row(ids: pd.Series, values: pd.Series) -> np.ndarray:
     """For each of ``values``, the last row of ``ids`` holding it (-1: none), as a
-    dict from ids to rows would find it."""
-    rows = np.flatnonzero(filled(ids) & ~ids.duplicated(keep="last").to_numpy(dtype=bool))
-    found = pd.Index(ids.iloc[rows]).get_indexer(values)
-    return np.where(found >= 0, rows[found], -1)
+    dict from ids to rows would find it (ids are unique but for a duplicate id,
+    reported in its own table)."""
+    backwards = ids.iloc[::-1].reset_index(drop=True)
+    found = positions(values, backwards)
+    return np.where(found >= 0, len(ids) - 1 - found, -1)
 
 
 def _rule_exactly_one(r, p: Parsed, parsed, problems) -> None:
@@ -91,7 +102,11 @@ def _rule_id_list(r, p: Parsed, parsed, problems) -> None:
     # Only the lists that name an unknown id, or an id twice, are read one by one.
     row_of, ids = split_lists(values, ";")
     unknown = ~member(ids, known)
-    twice = pd.DataFrame({"row": row_of, "id": ids}).duplicated().to_numpy(dtype=bool)
+    # An id can be listed twice only in a list of two or more.
+    longer = np.flatnonzero(np.bincount(row_of, minlength=len(values))[row_of] > 1)
+    twice = np.zeros(len(ids), dtype=bool)
+    if len(longer):
+        twice[longer] = repeated([pa.array(row_of[longer]), arrow_strings(ids.iloc[longer])])
     strangers = set(ids[unknown].tolist())
     candidates = None
     for row in np.unique(row_of[unknown | twice]):
@@ -168,6 +183,8 @@ def _rule_same_actor(r, p: Parsed, parsed, problems) -> None:
     col, actor = r.params["column"], r.params["actor"]
     values, speakers = p.columns[col], p.columns[actor]
     rows = np.flatnonzero(filled(values) & filled(speakers))
+    if not len(rows):
+        return
     at = _last_row(ref.columns[spec["column"]], values.iloc[rows])
     rows, at = rows[at >= 0], at[at >= 0]
     owners = objects(ref.columns[spec["actor"]].iloc[at])
@@ -186,6 +203,8 @@ def _rule_reference_has(r, p: Parsed, parsed, problems) -> None:
     col = r.params["column"]
     values = p.columns[col]
     rows = np.flatnonzero(filled(values))
+    if not len(rows):
+        return
     at = _last_row(ref.columns[spec["column"]], values.iloc[rows])
     # Only a cell left empty: an invalid one is reported where it stands.
     lacking = np.append(ref.empty(spec["requires"]), False)[at]  # -1 (no such id) is not lacking
