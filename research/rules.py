@@ -108,7 +108,7 @@ def _rule_id_list(r, p: Parsed, parsed, problems) -> None:
     if len(longer):
         twice[longer] = repeated([pa.array(row_of[longer]), arrow_strings(ids.iloc[longer])])
     strangers = set(ids[unknown].tolist())
-    candidates = None
+    hints: dict[str, str] = {}  # a near miss is looked for once per unknown id
     for row in np.unique(row_of[unknown | twice]):
         value = values.iloc[row]
         listed = value.split(";")
@@ -116,9 +116,9 @@ def _rule_id_list(r, p: Parsed, parsed, problems) -> None:
             problems.append(Problem(p.name, p.line(row), col, value, f"{dup!r} is listed twice"))
         for x in listed:
             if x in strangers:
-                if candidates is None:
-                    candidates = known[known.notna()].unique().tolist()
-                rule = f"{r.text}: unknown actor id {x!r}" + suggest(x, candidates)
+                if x not in hints:
+                    hints[x] = suggest(x, known[known.notna()].unique().tolist())
+                rule = f"{r.text}: unknown actor id {x!r}" + hints[x]
                 problems.append(Problem(p.name, p.line(row), col, value, rule))
 
 
