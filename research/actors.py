@@ -153,7 +153,10 @@ def attribute(
     listed once each, sorted. Rows whose actors' roles carry no dates are
     resolved once per distinct ``who``, the rest once per distinct date.
     """
-    codes, uniques = pd.factorize(who.astype(str))
+    # Factorise the column as it is (Arrow strings stay Arrow): one Python string
+    # per distinct `who`, not per row.
+    codes, uniques = pd.factorize(who if isinstance(who.dtype, pd.StringDtype) else who.astype(str))
+    uniques = [str(u) for u in uniques]
     n = len(codes)
 
     def resolve(ids: str, s, e) -> list[tuple[str, frozenset[str], str]]:

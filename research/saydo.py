@@ -51,6 +51,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from research.actors import Roles, attribute, check_ids
 from research.derive import STATUS_ORDER
@@ -164,6 +166,12 @@ def tested_actors(positions: pd.DataFrame) -> pd.Series:
     return positions["subjects"].astype(object).fillna(positions["speaker_id"].astype(object))
 
 
+def _position_in(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """Row of each value in ``known`` (-1 when absent), hashing Arrow strings in Arrow."""
+    found = pc.index_in(pa.array(values), value_set=pa.array(known))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 #: The event columns a verdict reads (evidence shows them all).
 _VERDICT_COLUMNS = (
     "event_id", "case_id", "doers", "targets", "start", "end", "precision", "status", "occurrence",
@@ -174,7 +182,7 @@ def deed_rows(tables: Tables, columns: Sequence[str] | None = None) -> pd.DataFr
     """One row per deed and issue it bears on: the event's columns (or those
     named), ``issue_id``, ``stance``."""
     ei = tables.event_issues[["event_id", "issue_id", "stance"]]
-    order = pd.Index(tables.events["event_id"]).get_indexer(ei["event_id"].astype(str))
+    order = _position_in(ei["event_id"], tables.events["event_id"])
     events = tables.events if columns is None else tables.events[list(columns)]
     rows = events.iloc[order].reset_index(drop=True)
     rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", ei["issue_id"].to_numpy())
