@@ -155,7 +155,8 @@ def attribute(
     """
     # Factorise the column as it is (Arrow strings stay Arrow): one Python string
     # per distinct `who`, not per row.
-    codes, uniques = pd.factorize(who if isinstance(who.dtype, pd.StringDtype) else who.astype(str))
+    cheap = isinstance(who.dtype, pd.StringDtype | pd.CategoricalDtype)
+    codes, uniques = pd.factorize(who if cheap else who.astype(str))
     uniques = [str(u) for u in uniques]
     n = len(codes)
 
