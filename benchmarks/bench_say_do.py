@@ -4,28 +4,59 @@ and DuckDB, and time the validation that building the tables costs.
 Usage::
 
     python benchmarks/bench_say_do.py --positions 100000 --events 1000000 [--seed 0]
-        [--cases 3] [--reference-limit 10000] [--reference-budget 60] [--no-duckdb] [--no-rss]
+        [--cases 3] [--shape mixed|events] [--reference-limit 10000]
+        [--reference-budget 60] [--no-duckdb] [--no-rss]
 
 The script generates seeded synthetic version-2 tables with numpy (nine frames:
 cases, sources, actors, roles, issues, positions, events, event_issues,
 citations), builds them with ``research.Tables.from_frames`` (which writes every
 cell out as text and runs every check ``research validate`` runs, then derives
 dates and statuses: timed on its own as ``from_frames_seconds``), runs
-``research.say_do(tables, evidence=False)`` on them (``seconds``), checks it
+``research.say_do(tables, evidence=False)`` on them (``seconds``) and the
+default call with the deciding event ids (``evidence_seconds``), checks them
 against
 
 * ``research.reference.say_do_reference`` (plain loops) when there are at most
   ``--reference-limit`` positions and the reference, timed on a short prefix of
   the positions and extrapolated, would finish within ``--reference-budget``
   seconds (the prefix itself is always checked when it runs), and
-* one hand-written DuckDB SQL query computing the same rows and verdict
-  columns: principals resolved through the roles table by a recursive CTE,
-  then an interval-overlap LEFT JOIN on (case, principal, issue), grouped by
-  (position, principal),
+* hand-written DuckDB SQL computing the same rows and columns (``duckdb_sql``),
+  in two formulations that differ only in how positions meet deeds:
 
-and times all three. Human-readable lines come first; the LAST line printed is
+  ``hash``
+      one query: principals resolved through the roles table by a recursive
+      CTE, then each position LEFT JOINed to the deeds of its (case,
+      principal, issue) whose dates overlap its window (a hash join on the
+      three columns with the overlap as a residual filter), grouped by
+      (position, principal);
+  ``folded``
+      the same, with the key folded into the days (key * 2**22 + day), so
+      that two inequalities alone (deed start <= window end, deed end >=
+      window start) say "same key and overlapping": DuckDB plans them as an
+      IEJoin. DuckDB plans no IEJoin in a query holding a recursive CTE or a
+      CTE it materialises, so the principals are made into a temporary table
+      first (timed with the query).
+
+  The faster is the baseline (``baseline_seconds``, ``ratio`` = ``seconds`` /
+  ``baseline_seconds``). Per pair the query computes the weight (status
+  weight x the deed's share of the window: 1 for a deed that went on
+  throughout; overlapping days / its days for one that happened once; for
+  one with an open start, 1 when the window's start is open, else 0), counts
+  a pair whose weight is above 0, and per row sums the weights agreeing and
+  contradicting (stances 2 or more apart); the verdict is the first of
+  not_testable (request, evidence, a conditional prediction or pledge), no
+  deeds, both sides >= 0.75 (mixed), contradicting >= 0.75 (contradicted),
+  agreeing >= 0.75 (consistent), else untested. The strongest status and
+  the evidence ids (``list`` aggregates, in a run of the faster formulation
+  with the lists, ``duckdb_evidence_seconds``) come from the deciding side:
+  contradicting deeds for contradicted, agreeing for consistent, all counted
+  ones otherwise. Every column is compared with say_do's (floats within
+  1e-9 relative), the evidence ids as a set per row,
+
+and times them all. Human-readable lines come first; the LAST line printed is
 one JSON object (see ``main`` for its keys). The exit status is 1 when any check
 fails.
+
 
 Synthetic shape (``--actors`` 2,000, ``--issues`` 50, ``--cases`` 3 by default)
 -----------------------------------------------------------------------------
@@ -57,6 +88,10 @@ Events (deeds) and event_issues
     with 70%, +-1 with 12% each, +-2 with 3% each), clipped. Also: occurrence
     (``throughout`` 10%), action (uniform over the 16 PLOVER types), negated
     (10%), one target (30%). Ids ``e00000000``.
+Event-data-shaped deeds (``--shape events``)
+    The same draws, then every deed has one doer and one target, is dated to
+    a day, happened ``once``, and is ``confirmed`` (46%) or ``reported`` (54%),
+    as rows of an event data set (ACLED, GDELT) would be.
 Positions (words)
     Speakers are drawn with weight (actor's deed weight) ** 0.7, tripled for
     people. ``said`` is a day uniform over 2015 to mid-2025, written at
@@ -65,13 +100,15 @@ Positions (words)
     said + L] 20%, around [said - L/2, said + L/2] 10%, open start
     (``../said``) 7%, open end (``said/..``) 6%, open both ways (``../..``) 2%;
     L log-uniform from 1 day to 5 years. Claim: own_conduct 35%, denial 15%,
-    pledge 10%, request 10%, assessment 20%, prediction 10%; an assessment is
-    said by an analyst or outlet and, 70% of the time, is about a busy doer
-    (``subjects``, drawn with the deed weights), 15% of those about two. Stance:
-    the (principal, issue) base plus a per-(principal, issue) "hypocrisy" offset
-    (0 with 60%, +-1 and +-2 with 10% each) plus the deed noise, clipped, for
-    the principal of the first tested actor (subject, else speaker). Ids
-    ``p0000000``.
+    pledge 10%, request 10%, assessment 20%, prediction 10%; a fifth of the
+    predictions and pledges have a ``condition`` (none on record: not testable;
+    drawn from a stream of their own, so that no other column changes); an
+    assessment is said by an analyst or outlet and, 70% of the time, is about a
+    busy doer (``subjects``, drawn with the deed weights), 15% of those about two.
+    Stance: the (principal, issue) base plus a per-(principal, issue)
+    "hypocrisy" offset (0 with 60%, +-1 and +-2 with 10% each) plus the deed
+    noise, clipped, for the principal of the first tested actor (subject, else
+    speaker). Ids ``p0000000``.
 Citations and sources
     One citation per position and per deed, at the row's status (deeds:
     confirmed 30%, reported 35%, alleged 20%, rumoured 7%, disputed 8%), from
