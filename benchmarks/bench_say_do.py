@@ -1274,6 +1274,17 @@ def engine_version() -> dict:
             continue
         with open(mod.__file__, "rb") as f:
             out[name] = hashlib.sha256(f.read()).hexdigest()[:12]
+    # The commit of the engine imported, and whether its package differs from it.
+    where = os.path.dirname(os.path.dirname(os.path.abspath(research.__file__)))
+    try:
+        git = ["git", "-C", where]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "research"], capture_output=True)
+        if head.returncode == 0:
+            out["commit"] = head.stdout.decode().strip()
+            out["research_modified"] = bool(dirty.stdout.strip())
+    except OSError:
+        pass
     return out
 
 
