@@ -4,28 +4,59 @@ and DuckDB, and time the validation that building the tables costs.
 Usage::
 
     python benchmarks/bench_say_do.py --positions 100000 --events 1000000 [--seed 0]
-        [--cases 3] [--reference-limit 10000] [--reference-budget 60] [--no-duckdb] [--no-rss]
+        [--cases 3] [--shape mixed|events] [--reference-limit 10000]
+        [--reference-budget 60] [--no-duckdb] [--no-rss]
 
 The script generates seeded synthetic version-2 tables with numpy (nine frames:
 cases, sources, actors, roles, issues, positions, events, event_issues,
 citations), builds them with ``research.Tables.from_frames`` (which writes every
 cell out as text and runs every check ``research validate`` runs, then derives
 dates and statuses: timed on its own as ``from_frames_seconds``), runs
-``research.say_do(tables, evidence=False)`` on them (``seconds``), checks it
+``research.say_do(tables, evidence=False)`` on them (``seconds``) and the
+default call with the deciding event ids (``evidence_seconds``), checks them
 against
 
 * ``research.reference.say_do_reference`` (plain loops) when there are at most
   ``--reference-limit`` positions and the reference, timed on a short prefix of
   the positions and extrapolated, would finish within ``--reference-budget``
   seconds (the prefix itself is always checked when it runs), and
-* one hand-written DuckDB SQL query computing the same rows and verdict
-  columns: principals resolved through the roles table by a recursive CTE,
-  then an interval-overlap LEFT JOIN on (case, principal, issue), grouped by
-  (position, principal),
+* hand-written DuckDB SQL computing the same rows and columns (``duckdb_sql``),
+  in two formulations that differ only in how positions meet deeds:
 
-and times all three. Human-readable lines come first; the LAST line printed is
+  ``hash``
+      one query: principals resolved through the roles table by a recursive
+      CTE, then each position LEFT JOINed to the deeds of its (case,
+      principal, issue) whose dates overlap its window (a hash join on the
+      three columns with the overlap as a residual filter), grouped by
+      (position, principal);
+  ``folded``
+      the same, with the key folded into the days (key * 2**22 + day), so
+      that two inequalities alone (deed start <= window end, deed end >=
+      window start) say "same key and overlapping": DuckDB plans them as an
+      IEJoin. DuckDB plans no IEJoin in a query holding a recursive CTE or a
+      CTE it materialises, so the principals are made into a temporary table
+      first (timed with the query).
+
+  The faster is the baseline (``baseline_seconds``, ``ratio`` = ``seconds`` /
+  ``baseline_seconds``). Per pair the query computes the weight (status
+  weight x the deed's share of the window: 1 for a deed that went on
+  throughout; overlapping days / its days for one that happened once; for
+  one with an open start, 1 when the window's start is open, else 0), counts
+  a pair whose weight is above 0, and per row sums the weights agreeing and
+  contradicting (stances 2 or more apart); the verdict is the first of
+  not_testable (request, evidence, a conditional prediction or pledge), no
+  deeds, both sides >= 0.75 (mixed), contradicting >= 0.75 (contradicted),
+  agreeing >= 0.75 (consistent), else untested. The strongest status and
+  the evidence ids (``list`` aggregates, in a run of the faster formulation
+  with the lists, ``duckdb_evidence_seconds``) come from the deciding side:
+  contradicting deeds for contradicted, agreeing for consistent, all counted
+  ones otherwise. Every column is compared with say_do's (floats within
+  1e-9 relative), the evidence ids as a set per row,
+
+and times them all. Human-readable lines come first; the LAST line printed is
 one JSON object (see ``main`` for its keys). The exit status is 1 when any check
 fails.
+
 
 Synthetic shape (``--actors`` 2,000, ``--issues`` 50, ``--cases`` 3 by default)
 -----------------------------------------------------------------------------
@@ -57,6 +88,10 @@ Events (deeds) and event_issues
     with 70%, +-1 with 12% each, +-2 with 3% each), clipped. Also: occurrence
     (``throughout`` 10%), action (uniform over the 16 PLOVER types), negated
     (10%), one target (30%). Ids ``e00000000``.
+Event-data-shaped deeds (``--shape events``)
+    The same draws, then every deed has one doer and one target, is dated to
+    a day, happened ``once``, and is ``confirmed`` (46%) or ``reported`` (54%),
+    as rows of an event data set (ACLED, GDELT) would be.
 Positions (words)
     Speakers are drawn with weight (actor's deed weight) ** 0.7, tripled for
     people. ``said`` is a day uniform over 2015 to mid-2025, written at
@@ -65,13 +100,15 @@ Positions (words)
     said + L] 20%, around [said - L/2, said + L/2] 10%, open start
     (``../said``) 7%, open end (``said/..``) 6%, open both ways (``../..``) 2%;
     L log-uniform from 1 day to 5 years. Claim: own_conduct 35%, denial 15%,
-    pledge 10%, request 10%, assessment 20%, prediction 10%; an assessment is
-    said by an analyst or outlet and, 70% of the time, is about a busy doer
-    (``subjects``, drawn with the deed weights), 15% of those about two. Stance:
-    the (principal, issue) base plus a per-(principal, issue) "hypocrisy" offset
-    (0 with 60%, +-1 and +-2 with 10% each) plus the deed noise, clipped, for
-    the principal of the first tested actor (subject, else speaker). Ids
-    ``p0000000``.
+    pledge 10%, request 10%, assessment 20%, prediction 10%; a fifth of the
+    predictions and pledges have a ``condition`` (none on record: not testable;
+    drawn from a stream of their own, so that no other column changes); an
+    assessment is said by an analyst or outlet and, 70% of the time, is about a
+    busy doer (``subjects``, drawn with the deed weights), 15% of those about two.
+    Stance: the (principal, issue) base plus a per-(principal, issue)
+    "hypocrisy" offset (0 with 60%, +-1 and +-2 with 10% each) plus the deed
+    noise, clipped, for the principal of the first tested actor (subject, else
+    speaker). Ids ``p0000000``.
 Citations and sources
     One citation per position and per deed, at the row's status (deeds:
     confirmed 30%, reported 35%, alleged 20%, rumoured 7%, disputed 8%), from
@@ -110,6 +147,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -124,8 +162,12 @@ import numpy as np
 import pandas as pd
 
 import research
+from research import verdicts as _verdicts
 from research.derive import STATUS_ORDER
-from research.verdicts import DEFAULT_WEIGHTS, REASONS
+from research.verdicts import CONTRADICTS_AT, DEFAULT_WEIGHTS, EPS, REASONS
+
+#: Weighted evidence that settles a side (research.verdicts.DECIDES_AT, 0.75).
+DECIDES_AT = getattr(_verdicts, "DECIDES_AT", 0.75)
 
 DAY0 = np.datetime64("2015-01-01", "D")
 SPAN = int((np.datetime64("2025-01-01", "D") - DAY0).astype(np.int64))  # ten years of deeds
@@ -153,6 +195,9 @@ HYPOCRISY_P = (0.10, 0.10, 0.60, 0.10, 0.10)
 TWO_DOERS = 0.10  # share of deeds with a second doer
 TWO_ISSUES = 0.10  # share of deeds that bear on a second issue
 TWO_SUBJECTS = 0.15  # share of assessments about someone that are about two
+CONDITIONAL = 0.20  # share of predictions and pledges with a condition (none on record)
+SHAPES = ("mixed", "events")
+EVENT_STATUSES = ("confirmed", "reported")  # the only statuses of event-shaped deeds
 OPEN_LO = -(2**62)  # open window/event bounds in the DuckDB query
 OPEN_HI = 2**62
 EPOCH_OFFSET = int(DAY0.astype(np.int64))  # DAY0 in days since 1970
@@ -309,6 +354,20 @@ def _principals(parent: np.ndarray) -> np.ndarray:
         principal = np.where(has, up, principal)
 
 
+def _new_position_columns() -> tuple[str, ...]:
+    """``counterpart`` and ``condition_event``, when the engine's schema has them."""
+    try:
+        from research.schema import schema
+
+        table = next(t for t in schema().tables if t.name == "positions")
+        return tuple(c for c in ("counterpart", "condition_event") if c in table.columns)
+    except (ImportError, StopIteration, AttributeError):
+        return ()
+
+
+_NEW_POSITION_COLUMNS = _new_position_columns()
+
+
 @dataclass
 class Synthetic:
     """The frames for ``from_frames``, the integer tables for DuckDB, and labels."""
@@ -327,8 +386,17 @@ def build(
     n_actors: int = 2000,
     n_issues: int = 50,
     n_cases: int = 3,
+    shape: str = "mixed",
 ) -> Synthetic:
-    """Seeded synthetic v2 frames of the shape the module docstring describes."""
+    """Seeded synthetic v2 frames of the shape the module docstring describes.
+
+    ``shape="events"`` makes every deed event-data-shaped (one doer, one target,
+    dated to a day, ``once``, confirmed or reported); the random draws are the
+    same, so every other column is as in the default ``"mixed"`` shape.
+    """
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
+    event_shaped = shape == "events"
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     ids, kind, parent = _actors(rng, n_actors)
@@ -364,25 +432,32 @@ def build(
     e_case = rng.integers(0, n_cases, m)
     doer1 = doers_draw(m)
     doer2 = _second(rng, doer1, TWO_DOERS, doers_draw)
+    if event_shaped:
+        doer2[:] = -1
     issue1 = issues_draw(m)
     issue2 = _second(rng, issue1, TWO_ISSUES, issues_draw)
     day = (SPAN * np.sqrt(rng.random(m))).astype(np.int64)  # density grows over time
     prec = _draw(rng, PRECISION_P, m)
+    if event_shaped:
+        prec[:] = PRECISIONS.index("day")
     span = _log_uniform(rng, 14, 3 * 365, m)
     range_lo = day - span // 2
     open_start = (prec == PRECISIONS.index("range")) & (rng.random(m) < 0.25)
     when, ev_first, ev_last = _written(day, prec, range_lo, range_lo + span, open_start)
     del span, range_lo
-    status = _draw(rng, list(STATUS_P.values()), m)
+    status_p = [0.0 if event_shaped and s not in EVENT_STATUSES else p for s, p in STATUS_P.items()]
+    status = _draw(rng, status_p, m)
     two = np.flatnonzero(doer2 >= 0)
     doers = ids[doer1]
     doers[two] = _join(ids[doer1[two]], ids[doer2[two]]).astype(object)
-    targets = np.where(rng.random(m) < 0.3, ids[rng.integers(0, n_actors, m)], None)
+    targeted = rng.random(m) < 0.3
+    targets = np.where(targeted | event_shaped, ids[rng.integers(0, n_actors, m)], None)
     claimed = doer1.copy()
     if len(analysts):  # 30% of deeds are claimed by an analyst or outlet
         other = rng.random(m) >= 0.7
         claimed[other] = analysts[rng.integers(0, len(analysts), int(other.sum()))]
     event_ids = _ids("e", m, 8)
+    throughout = (rng.random(m) < 0.1) & (not event_shaped)
     events = pd.DataFrame(
         {
             "event_id": event_ids,
@@ -390,7 +465,7 @@ def build(
             "doers": doers,
             "targets": targets,
             "when": when,
-            "occurrence": np.where(rng.random(m) < 0.1, "throughout", "once").astype(object),
+            "occurrence": np.where(throughout, "throughout", "once").astype(object),
             "action": pd.Categorical.from_codes(
                 rng.integers(0, len(ACTIONS), m), categories=list(ACTIONS)
             ),
@@ -434,11 +509,15 @@ def build(
     said_prec = np.asarray(SAID_PRECISIONS)[_draw(rng, SAID_PRECISION_P, n)]
     said, _, said_last = _written(said_day, said_prec)
     length = _log_uniform(rng, 1, 5 * 365, n)
-    shape = _draw(rng, (0.55, 0.20, 0.10, 0.07, 0.06, 0.02), n)
-    lo = np.choose(shape, [said_day - length, said_day, said_day - length // 2] + [said_day] * 3)
-    hi = np.choose(shape, [said_day, said_day + length, said_day + length // 2] + [said_day] * 3)
-    lo_open = np.isin(shape, (3, 5))
-    hi_open = np.isin(shape, (4, 5))
+    kind_of_window = _draw(rng, (0.55, 0.20, 0.10, 0.07, 0.06, 0.02), n)
+    lo = np.choose(
+        kind_of_window, [said_day - length, said_day, said_day - length // 2] + [said_day] * 3
+    )
+    hi = np.choose(
+        kind_of_window, [said_day, said_day + length, said_day + length // 2] + [said_day] * 3
+    )
+    lo_open = np.isin(kind_of_window, (3, 5))
+    hi_open = np.isin(kind_of_window, (4, 5))
     window = _join(
         np.where(lo_open, "..", _day_text(lo)), np.where(hi_open, "..", _day_text(hi)), "/"
     ).astype(object)
@@ -451,6 +530,10 @@ def build(
     both = np.flatnonzero(subject2 >= 0)
     subjects[both] = _join(ids[subject1[both]], ids[subject2[both]]).astype(object)
     position_ids = _ids("p", n, 7)
+    # Conditions come from a stream of their own, so every other column stays as it was.
+    conditional = np.isin(claim, [CLAIMS.index("prediction"), CLAIMS.index("pledge")]) & (
+        np.random.default_rng([seed, 1]).random(n) < CONDITIONAL
+    )
     positions = pd.DataFrame(
         {
             "position_id": position_ids,
@@ -461,11 +544,14 @@ def build(
             "stance": p_stance,
             "claim": pd.Categorical.from_codes(claim, categories=list(CLAIMS)),
             "voice": np.where(rng.random(n) < 0.8, "own_words", "described").astype(object),
+            "condition": np.where(conditional, "synthetic condition", None),
             "said": said,
             "window": window,
             "summary": "synthetic position",
         }
     )
+    for column in _NEW_POSITION_COLUMNS:  # columns of a newer schema, left empty
+        positions[column] = None
     del subjects, said, window
 
     # --- citations: one per row, at its status ---
@@ -553,6 +639,7 @@ def build(
                 "hi": days(hi, hi_open, OPEN_HI),
                 "stance": p_stance,
                 "claim": pd.Categorical.from_codes(claim, categories=list(CLAIMS)),
+                "conditional": conditional,
                 "said_last": said_last + EPOCH_OFFSET,
             }
         ),
@@ -570,6 +657,7 @@ def build(
                 "ev_end": days(ev_last, np.zeros(m, dtype=bool), OPEN_HI),
                 "status": pd.Categorical.from_codes(status, categories=list(STATUS_P)),
                 "precision": pd.Categorical.from_codes(prec, categories=list(PRECISIONS)),
+                "throughout": throughout,
             }
         ),
         "event_doers": pd.DataFrame(
@@ -637,19 +725,31 @@ def from_frames(syn: Synthetic) -> tuple[research.Tables, float, dict[str, float
     return tables, seconds, parts
 
 
-# --- DuckDB baseline ------------------------------------------------------------------
+# --- DuckDB baselines -----------------------------------------------------------------
+
+#: Two ways to join each position's window to the deeds of its (case, principal, issue):
+#: ``hash`` joins on the three columns and filters the overlap; ``folded`` folds the key
+#: into the days (key * 2**DAY_BITS + day), so that the overlap test alone (two
+#: inequalities, no equality) says both "same key" and "dates overlap", which DuckDB
+#: plans as a range join (IEJoin).
+FORMULATIONS = ("hash", "folded")
+DAY_BITS = 22  # 2**22 days (11,000 years) per key in a folded bound
+#: The verdict rules, first match wins: (code, verdict, reason key). Codes 1-3 are the
+#: claims deeds cannot test (``untestable`` in the query).
+RULES = (
+    (1, "not_testable", "not_testable_request"),
+    (2, "not_testable", "not_testable_evidence"),
+    (3, "not_testable", "not_testable_condition"),
+    (4, "untested", "no_deeds"),
+    (5, "mixed", "both_ways"),
+    (6, "contradicted", "firm_contradiction"),
+    (7, "consistent", "firm_agreement"),
+    (8, "untested", "weak_only"),
+)
 
 
-def duckdb_sql(weights: dict[str, float]) -> str:
-    """One query: principals through roles, interval-overlap LEFT JOIN, verdict by CASE."""
-    w_case = " ".join(f"WHEN '{s}' THEN CAST({float(w)!r} AS DOUBLE)" for s, w in weights.items())
-    rank_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER))
-
-    def reason(key: str) -> str:  # the reason's words as a SQL string literal
-        return "'" + REASONS[key].replace("'", "''") + "'"
-
-    return f"""
-WITH RECURSIVE up(actor, cur) AS (
+#: Each actor's principal: the end of its chain of roles (a recursive CTE).
+PRINCIPALS = """up(actor, cur) AS (
     SELECT actor, actor FROM actors
     UNION
     SELECT up.actor, roles.for_id FROM up JOIN roles ON roles.actor_id = up.cur
@@ -657,107 +757,187 @@ WITH RECURSIVE up(actor, cur) AS (
 principal_of AS (
     SELECT actor, cur AS principal FROM up
     WHERE NOT EXISTS (SELECT 1 FROM roles WHERE roles.actor_id = up.cur)
-),
+)"""
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def duckdb_sql(
+    weights: dict[str, float],
+    formulation: str = "hash",
+    evidence: bool = False,
+    n_actors: int = 2000,
+    n_issues: int = 50,
+) -> list[str]:
+    """The statements of one formulation; the last gives one row per (position, principal).
+
+    Principals through roles (a recursive CTE), each position LEFT JOINed to the
+    deeds of its (case, principal, issue) whose dates overlap its window, grouped
+    by (position, principal): the counted pairs (weight > 0, the weight being the
+    status weight x the deed's share of the window), the weights on each side,
+    the verdict by the first rule that holds, the strongest status and, with
+    ``evidence``, the deciding event ids (``list`` aggregates) on the deciding
+    side.
+    """
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"formulation must be one of {FORMULATIONS}")
+    w_case = " ".join(f"WHEN '{s}' THEN CAST({float(w)!r} AS DOUBLE)" for s, w in weights.items())
+    rank_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER))
+    at = f"{DECIDES_AT - EPS!r}"  # a side decides at DECIDES_AT, with tolerance EPS
+    verdict = " ".join(f"WHEN {c} THEN '{v}'" for c, v, _ in RULES)
+    reason = " ".join(f"WHEN {c} THEN {_sql_text(REASONS.get(k, k))}" for c, _, k in RULES)
+    big = 2**DAY_BITS
+    base = EPOCH_OFFSET - big // 2  # day numbers of the folded bounds start here
+
+    def fold(day: str, open_value: int, open_code: int) -> str:
+        key = f"((case_id * {n_actors} + principal) * {n_issues} + issue)"
+        inside = f"least(greatest({day} - {base}, 1), {big - 2})"
+        return f"{key} * {big} + CASE WHEN {day} = {open_value} THEN {open_code} ELSE {inside} END"
+
+    if formulation == "hash":
+        pos_keys = deed_keys = ""
+        join = (
+            "d.case_id = p.case_id AND d.principal = p.principal AND d.issue = p.issue\n"
+            "       AND d.ev_start <= p.hi AND d.ev_end >= p.lo\n"
+            "       AND p.untestable = 0 AND p.lo <= p.hi"
+        )
+    else:
+        # A row deeds cannot test gets bounds no folded deed can meet.
+        never = "untestable > 0 OR lo > hi"
+        pos_keys = (
+            f",\n           CASE WHEN {never} THEN {2**62} ELSE {fold('lo', OPEN_LO, 0)} END"
+            " AS lo_key,"
+            f"\n           CASE WHEN {never} THEN -1 ELSE {fold('hi', OPEN_HI, big - 1)} END"
+            " AS hi_key"
+        )
+        deed_keys = (
+            f",\n           {fold('ev_start', OPEN_LO, 0)} AS s_key,"
+            f"\n           {fold('ev_end', OPEN_HI, big - 1)} AS e_key"
+        )
+        join = "d.s_key <= p.hi_key AND d.e_key >= p.lo_key"
+    lists = (
+        ",\n           list(eid) FILTER (WHERE weight > 0 AND contra) AS ids_contra,"
+        "\n           list(eid) FILTER (WHERE weight > 0 AND NOT contra) AS ids_agree,"
+        "\n           list(eid) FILTER (WHERE weight > 0) AS ids_all"
+        if evidence
+        else ""
+    )
+    evidence_column = (
+        ",\n       CASE WHEN rule = 6 THEN ids_contra WHEN rule = 7 THEN ids_agree"
+        "\n            WHEN rule IN (5, 8) THEN ids_all ELSE CAST([] AS BIGINT[]) END"
+        " AS evidence_ids"
+        if evidence
+        else ""
+    )
+    query = f"""
+{"WITH RECURSIVE " + PRINCIPALS + "," if formulation == "hash" else "WITH"}
 tested AS (
     SELECT DISTINCT t.pid, pr.principal
     FROM position_tested AS t JOIN principal_of AS pr ON pr.actor = t.actor
 ),
 pos AS (
-    -- A prediction meets only deeds after it was said; requests are not testable.
-    SELECT p.pid, t.principal, p.case_id, p.issue, p.hi, p.stance,
-           CASE WHEN p.claim = 'prediction' THEN greatest(p.lo, p.said_last + 1)
-                ELSE p.lo END AS lo,
-           p.claim IN ('request', 'evidence') AS untestable, p.claim
-    FROM positions AS p JOIN tested AS t ON t.pid = p.pid
+    -- A prediction meets only deeds after it was said. Not testable: 1 a request,
+    -- 2 a statement about evidence, 3 a conditional prediction or pledge.
+    SELECT *{pos_keys}
+    FROM (
+        SELECT p.pid, t.principal, p.case_id, p.issue, p.stance AS stated, p.hi,
+               CASE WHEN p.claim = 'prediction' THEN greatest(p.lo, p.said_last + 1)
+                    ELSE p.lo END AS lo,
+               CASE WHEN p.claim = 'request' THEN 1
+                    WHEN p.claim = 'evidence' THEN 2
+                    WHEN p.conditional AND p.claim IN ('prediction', 'pledge') THEN 3
+                    ELSE 0 END AS untestable
+        FROM positions AS p JOIN tested AS t ON t.pid = p.pid
+    )
 ),
 deed_principals AS (
     SELECT DISTINCT d.eid, pr.principal
     FROM event_doers AS d JOIN principal_of AS pr ON pr.actor = d.actor
 ),
-live AS (
-    SELECT e.case_id, dp.principal, ei.issue, e.ev_start, e.ev_end, ei.stance,
-           CASE e.status {w_case} ELSE 0.0 END AS w,
-           CASE e.status {rank_case} END AS status_rank,
-           e.status IN ('confirmed', 'reported') AS decisive_status,
-           e.precision <> 'range' AS firm,
-           e.precision <> 'day' AS imprecise
-    FROM events AS e
-    JOIN deed_principals AS dp ON dp.eid = e.eid
-    JOIN event_issues AS ei ON ei.eid = e.eid
-    WHERE (CASE e.status {w_case} ELSE 0.0 END) > 0
+deeds AS (
+    SELECT *{deed_keys}
+    FROM (
+        SELECT e.eid, e.case_id, dp.principal, ei.issue, e.ev_start, e.ev_end, ei.stance,
+               CASE e.status {w_case} ELSE 0.0 END AS w,
+               CASE e.status {rank_case} END AS status_rank,
+               e.throughout, e.precision <> 'day' AS imprecise
+        FROM events AS e
+        JOIN deed_principals AS dp ON dp.eid = e.eid
+        JOIN event_issues AS ei ON ei.eid = e.eid
+    )
+    WHERE w > 0
 ),
-per_position AS (
-    SELECT p.pid, p.principal, p.untestable, p.claim,
-           p.stance AS stated,
-           count(live.issue) AS n_deeds,
-           sum(live.w * live.stance) AS w_stance,
-           sum(live.w) AS w_total,
-           count(*) FILTER (WHERE abs(live.stance - p.stance) >= 2) AS n_contradicting,
-           count(*) FILTER (WHERE abs(live.stance - p.stance) >= 2
-                              AND live.firm AND live.decisive_status) AS n_decisive,
-           count(*) FILTER (WHERE abs(live.stance - p.stance) < 2) AS n_agreeing,
-           count(*) FILTER (WHERE live.imprecise) AS n_imprecise,
-           min(live.status_rank) AS strongest_all,
-           min(live.status_rank) FILTER (WHERE abs(live.stance - p.stance) >= 2
-                              AND live.firm AND live.decisive_status) AS strongest_decisive
-    FROM pos AS p
-    LEFT JOIN live
-        ON live.case_id = p.case_id AND live.principal = p.principal AND live.issue = p.issue
-       AND live.ev_start <= p.hi AND live.ev_end >= p.lo AND p.lo <= p.hi AND NOT p.untestable
-    GROUP BY p.pid, p.principal, p.stance, p.untestable, p.claim
+pairs AS (
+    -- Weight: status weight x share of the deed in the window. Throughout: 1; once:
+    -- the share of its days inside; once with an open start: 1 if the window's
+    -- start is open too, else 0. NULL where no deed meets the row.
+    SELECT p.pid, p.principal, p.stated, p.untestable, d.eid, d.stance, d.status_rank,
+           d.imprecise, abs(d.stance - p.stated) >= {CONTRADICTS_AT} AS contra,
+           d.w * CASE
+               WHEN d.throughout THEN 1.0
+               WHEN d.ev_start = {OPEN_LO} THEN CASE WHEN p.lo = {OPEN_LO} THEN 1.0 ELSE 0.0 END
+               ELSE CAST(least(d.ev_end, p.hi) - greatest(d.ev_start, p.lo) + 1 AS DOUBLE)
+                    / CAST(d.ev_end - d.ev_start + 1 AS DOUBLE)
+           END AS weight
+    FROM pos AS p LEFT JOIN deeds AS d
+      ON {join}
+),
+counted AS (
+    -- A pair counts when its weight is above 0: the test sits in each aggregate's
+    -- FILTER, not in a WHERE that DuckDB would push into the join's conditions.
+    SELECT pid, principal, stated, untestable,
+           count(*) FILTER (WHERE weight > 0) AS n_deeds,
+           count(*) FILTER (WHERE weight > 0 AND contra) AS n_contradicting,
+           count(*) FILTER (WHERE weight > 0 AND imprecise) AS n_imprecise,
+           coalesce(sum(weight) FILTER (WHERE weight > 0 AND NOT contra), 0.0)
+               AS weight_agreeing,
+           coalesce(sum(weight) FILTER (WHERE weight > 0 AND contra), 0.0)
+               AS weight_contradicting,
+           sum(weight * stance) FILTER (WHERE weight > 0)
+               / sum(weight) FILTER (WHERE weight > 0) AS deed_stance,
+           min(status_rank) FILTER (WHERE weight > 0) AS rank_all,
+           min(status_rank) FILTER (WHERE weight > 0 AND contra) AS rank_contra,
+           min(status_rank) FILTER (WHERE weight > 0 AND NOT contra) AS rank_agree{lists}
+    FROM pairs
+    GROUP BY pid, principal, stated, untestable
 ),
 verdicts AS (
     SELECT *,
-           w_stance / w_total AS deed_stance,
-           stated - w_stance / w_total AS gap,
            CASE
-               WHEN untestable THEN 'not_testable'
-               WHEN n_deeds = 0 THEN 'untested'
-               WHEN n_decisive > 0 AND abs(stated - w_stance / w_total) >= 2 - 1e-9
-                   THEN 'contradicted'
-               WHEN n_decisive > 0 THEN 'mixed'
-               WHEN n_contradicting > 0 AND n_agreeing > 0 THEN 'mixed'
-               WHEN n_contradicting > 0 THEN 'untested'
-               ELSE 'consistent'
-           END AS verdict
-    FROM per_position
+               WHEN untestable > 0 THEN untestable
+               WHEN n_deeds = 0 THEN 4
+               WHEN weight_contradicting >= {at} AND weight_agreeing >= {at} THEN 5
+               WHEN weight_contradicting >= {at} THEN 6
+               WHEN weight_agreeing >= {at} THEN 7
+               ELSE 8
+           END AS rule
+    FROM counted
 )
-SELECT pid, principal, n_deeds, n_agreeing, n_contradicting, n_imprecise, deed_stance, gap,
-       verdict,
-       CASE
-           WHEN claim = 'request' THEN {reason("not_testable_request")}
-           WHEN claim = 'evidence' THEN {reason("not_testable_evidence")}
-           WHEN n_deeds = 0 THEN {reason("no_deeds")}
-           WHEN n_decisive > 0 AND abs(stated - w_stance / w_total) >= 2 - 1e-9
-               THEN {reason("strong_contradiction")}
-           WHEN n_decisive > 0 THEN {reason("both_ways")}
-           WHEN n_contradicting > 0 AND n_agreeing > 0 THEN {reason("weak_beside_agreeing")}
-           WHEN n_contradicting > 0 THEN {reason("weak_only")}
-           ELSE {reason("all_agree")}
-       END AS reason,
-       CASE WHEN verdict = 'contradicted' THEN strongest_decisive ELSE strongest_all END
-           AS strongest_status
+SELECT pid, principal, n_deeds, n_deeds - n_contradicting AS n_agreeing, n_contradicting,
+       n_imprecise, weight_agreeing, weight_contradicting,
+       deed_stance, stated - deed_stance AS gap,
+       CASE rule {verdict} END AS verdict,
+       CASE rule {reason} END AS reason,
+       CASE WHEN rule = 6 THEN rank_contra WHEN rule = 7 THEN rank_agree ELSE rank_all END
+           AS strongest_status{evidence_column}
 FROM verdicts
 ORDER BY pid, principal
 """
+    if formulation == "hash":
+        return [query]
+    # DuckDB plans no IEJoin in a query with a recursive CTE (nor beside a CTE it
+    # materialises): the principals are a table made first.
+    return [
+        f"CREATE OR REPLACE TEMP TABLE principal_of AS WITH RECURSIVE {PRINCIPALS}\n"
+        "SELECT * FROM principal_of",
+        query,
+    ]
 
 
-def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list[float]]:
-    import duckdb
-
-    con = duckdb.connect(":memory:", config={"threads": 2})
-    for name, frame in syn.duck.items():
-        con.register(name, frame)
-    sql = duckdb_sql(DEFAULT_WEIGHTS)
-    times, result = [], None
-    for _ in range(repeat):
-        result = None
-        gc.collect()
-        t = time.perf_counter()
-        result = con.execute(sql).fetchnumpy()
-        times.append(time.perf_counter() - t)
-    con.close()
-    # NULLs (deed_stance of untested positions, their strongest status) arrive masked.
+def _unmask(result: dict) -> dict:
+    """NULLs (deed stance of untested rows, their strongest status) arrive masked."""
     for name, values in result.items():
         if isinstance(values, np.ma.MaskedArray):
             if values.dtype.kind == "f":
@@ -766,6 +946,44 @@ def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list
                 data = values.data.astype(object)
                 data[np.ma.getmaskarray(values)] = None
                 result[name] = data
+    return result
+
+
+def _connect(syn: Synthetic):
+    """An in-memory DuckDB (2 threads, no progress bar) with the integer tables registered."""
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"threads": 2})
+    con.execute("SET enable_progress_bar = false")
+    for name, frame in syn.duck.items():
+        con.register(name, frame)
+    return con
+
+
+def _statements(syn: Synthetic, formulation: str, evidence: bool) -> list[str]:
+    n_issues = 1 + int(
+        max(syn.duck["positions"]["issue"].max(), syn.duck["event_issues"]["issue"].max())
+    )
+    return duckdb_sql(DEFAULT_WEIGHTS, formulation, evidence, len(syn.actor_by_rank), n_issues)
+
+
+def run_duckdb(
+    syn: Synthetic, repeat: int, formulation: str, evidence: bool = False
+) -> tuple[dict[str, np.ndarray], list[float]]:
+    """Time one formulation ``repeat`` times; its rows with the labels say_do prints."""
+    con = _connect(syn)
+    statements = _statements(syn, formulation, evidence)
+    times, result = [], None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        t = time.perf_counter()
+        for sql in statements[:-1]:
+            con.execute(sql)
+        result = con.execute(statements[-1]).fetchnumpy()
+        times.append(time.perf_counter() - t)
+    con.close()
+    result = _unmask(result)
     # Codes back to the labels say_do prints.
     result["position_id"] = syn.position_ids[np.asarray(result["pid"], dtype=np.int64)]
     result["principal"] = syn.actor_by_rank[np.asarray(result["principal"], dtype=np.int64)]
@@ -776,19 +994,28 @@ def run_duckdb(syn: Synthetic, repeat: int) -> tuple[dict[str, np.ndarray], list
     return result, times
 
 
+def duckdb_join_operators(syn: Synthetic, formulation: str) -> list[str]:
+    """The join operators in DuckDB's plan for a formulation (from EXPLAIN)."""
+    con = _connect(syn)
+    *first, sql = _statements(syn, formulation, False)
+    for statement in first:
+        con.execute(statement)
+    plan = "\n".join(str(row[1]) for row in con.execute("EXPLAIN " + sql).fetchall())
+    con.close()
+    names = ("IE Join", "Piecewise Merge Join", "Hash Join", "Nested Loop Join", "Blockwise NL")
+    return sorted({name for name in names if name in plan})
+
+
 # --- checks --------------------------------------------------------------------------
 
 
 COUNTS = ("n_deeds", "n_agreeing", "n_contradicting", "n_imprecise")
 LABELS = ("verdict", "reason", "strongest_status", "position_id", "principal")
+FLOATS = ("weight_agreeing", "weight_contradicting", "deed_stance", "gap")
 DUCKDB_COLUMNS = [
-    "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "reason",
-    "strongest_status",
+    "position_id", "principal", *COUNTS, *FLOATS, "verdict", "reason", "strongest_status",
 ]  # fmt: skip
-REFERENCE_COLUMNS = [
-    "position_id", "principal", *COUNTS, "deed_stance", "gap", "verdict", "reason",
-    "strongest_status",
-]  # fmt: skip
+REFERENCE_COLUMNS = DUCKDB_COLUMNS
 
 
 def _float_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -805,11 +1032,14 @@ def compare(fast: pd.DataFrame, other, columns: list[str]) -> dict:
     """Per-column mismatch counts between the fast result and a baseline."""
     bad = {}
     for col in columns:
+        if col not in fast or col not in other:
+            bad[col] = "missing"
+            continue
         a, b = fast[col].to_numpy(), np.asarray(other[col])
         if len(a) != len(b):
             bad[col] = f"length {len(a)} != {len(b)}"
             continue
-        if col in ("deed_stance", "gap"):
+        if col in FLOATS:
             ok = _float_equal(a, b)
         elif col in LABELS:
             ok = _labels(a) == _labels(b)
@@ -818,6 +1048,40 @@ def compare(fast: pd.DataFrame, other, columns: list[str]) -> dict:
         if not ok.all():
             bad[col] = int((~ok).sum())
     return bad
+
+
+def _id_numbers(ids: np.ndarray) -> np.ndarray:
+    """Event ids ``e00000123`` as the generator's numbers (its ``eid``)."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    return np.strings.slice(ids.astype(str), 1, None).astype(np.int64)
+
+
+def say_do_evidence(lists) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the number of evidence ids, and every id as a number, row after row."""
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=lengths.sum())
+    return lengths, _id_numbers(flat)
+
+
+def duckdb_evidence(lists) -> tuple[np.ndarray, np.ndarray]:
+    """The same from DuckDB's ``list(eid)`` column (an array per row)."""
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    flat = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists if len(x)] or [[]])
+    return lengths, flat.astype(np.int64)
+
+
+def compare_evidence(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> int:
+    """Rows whose sets of evidence ids differ (order within a row does not matter)."""
+    (len_a, ids_a), (len_b, ids_b) = a, b
+    if len(len_a) != len(len_b):
+        return max(len(len_a), len(len_b))
+    bad = len_a != len_b
+    if bad.any():
+        return int(bad.sum())  # sets of other sizes; the rest are not compared
+    row = np.repeat(np.arange(len(len_a)), len_a)
+    sa, sb = ids_a[np.lexsort((ids_a, row))], ids_b[np.lexsort((ids_b, row))]
+    return int(len(np.unique(row[sa != sb])))
 
 
 # --- timing helpers ------------------------------------------------------------------
@@ -940,7 +1204,9 @@ def _mb(kb: int | None) -> float | None:
 
 
 def child_rss(args) -> None:
-    syn = build(args.positions, args.events, args.seed, args.actors, args.issues, args.cases)
+    syn = build(
+        args.positions, args.events, args.seed, args.actors, args.issues, args.cases, args.shape
+    )
     _trim()
     frames_rss = _proc_status_kb("VmRSS")
     generation_peak = _ru_maxrss_mb()  # resetting the high-water mark also resets ru_maxrss
@@ -973,7 +1239,7 @@ def measure_rss(args, log) -> dict:
         sys.executable, os.path.abspath(__file__),
         "--positions", str(args.positions), "--events", str(args.events),
         "--seed", str(args.seed), "--actors", str(args.actors), "--issues", str(args.issues),
-        "--cases", str(args.cases), "--child-rss",
+        "--cases", str(args.cases), "--shape", args.shape, "--child-rss",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -1008,6 +1274,17 @@ def engine_version() -> dict:
             continue
         with open(mod.__file__, "rb") as f:
             out[name] = hashlib.sha256(f.read()).hexdigest()[:12]
+    # The commit of the engine imported, and whether its package differs from it.
+    where = os.path.dirname(os.path.dirname(os.path.abspath(research.__file__)))
+    try:
+        git = ["git", "-C", where]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "research"], capture_output=True)
+        if head.returncode == 0:
+            out["commit"] = head.stdout.decode().strip()
+            out["research_modified"] = bool(dirty.stdout.strip())
+    except OSError:
+        pass
     return out
 
 
@@ -1060,7 +1337,11 @@ def parse_args(argv=None):
     p.add_argument(
         "--repeat", type=int, default=None, help="timed runs of each (default 3, 1 above 1M events)"
     )
-    p.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB baseline")
+    p.add_argument(
+        "--shape", choices=SHAPES, default="mixed",
+        help="deeds as in the module docstring (mixed) or event-data-shaped (events)",
+    )  # fmt: skip
+    p.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB baselines")
     p.add_argument("--no-rss", action="store_true", help="skip the peak-RSS child process")
     p.add_argument("--child-rss", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -1068,6 +1349,67 @@ def parse_args(argv=None):
 
 def _r(x: float | None, digits: int) -> float | None:
     return None if x is None else round(x, digits)
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows by (position, principal), the order of the DuckDB query's ORDER BY."""
+    return frame.sort_values(["position_id", "principal"], kind="stable").reset_index(drop=True)
+
+
+def run_baselines(syn: Synthetic, fast_cols: pd.DataFrame, evidence, repeat: int, log) -> dict:
+    """Every DuckDB formulation, timed and compared with say_do; then the fastest
+    with the evidence lists, compared with say_do's ``evidence_ids``."""
+    out: dict = {"formulations": {}, "failures": []}
+    fast_pairs = int(fast_cols["n_deeds"].sum())
+    for formulation in FORMULATIONS:
+        operators = duckdb_join_operators(syn, formulation)
+        duck, times = run_duckdb(syn, repeat, formulation)
+        pairs = int(np.sum(duck["n_deeds"]))
+        bad = compare(fast_cols, duck, DUCKDB_COLUMNS)
+        equal = not bad and pairs == fast_pairs
+        if not equal:
+            out["failures"].append(f"duckdb {formulation}")
+        out["formulations"][formulation] = {
+            "seconds": round(min(times), 4),
+            "runs": [round(t, 4) for t in times],
+            "pairs": pairs,
+            "equal": equal,
+            "mismatches": bad or None,
+            "join_operators": operators,
+        }
+        log(
+            f"duckdb {formulation} ({', '.join(operators)}): {min(times):.3f} s "
+            f"(runs: {', '.join(f'{t:.3f}' for t in times)}), rows {len(duck['pid']):,}, "
+            f"pairs {pairs:,}, equal={equal} {bad or ''}"
+        )
+        del duck
+        gc.collect()
+    best = min(FORMULATIONS, key=lambda f: out["formulations"][f]["seconds"])
+    out["best"] = best
+    out["seconds"] = out["formulations"][best]["seconds"]
+    # The same query with the deciding event ids (list aggregates), against say_do's.
+    duck, times = run_duckdb(syn, repeat, best, evidence=True)
+    bad = compare(fast_cols, duck, DUCKDB_COLUMNS)
+    id_rows = compare_evidence(evidence, duckdb_evidence(duck["evidence_ids"]))
+    out["evidence"] = {
+        "formulation": best,
+        "seconds": round(min(times), 4),
+        "runs": [round(t, 4) for t in times],
+        "equal": not bad,
+        "mismatches": bad or None,
+        "evidence_id_rows_differing": id_rows,
+        "n_evidence_ids": int(sum(len(x) for x in duck["evidence_ids"])),
+    }
+    if bad:
+        out["failures"].append("duckdb evidence")
+    if id_rows:
+        out["failures"].append("evidence ids")
+    log(
+        f"duckdb {best} with evidence lists: {min(times):.3f} s "
+        f"(runs: {', '.join(f'{t:.3f}' for t in times)}), equal={not bad} {bad or ''}, "
+        f"rows whose evidence ids differ from say_do's: {id_rows:,}"
+    )
+    return out
 
 
 def main(argv=None) -> int:
@@ -1082,7 +1424,7 @@ def main(argv=None) -> int:
     repeat = args.repeat or (3 if args.events <= 1_000_000 else 1)
     log(
         f"say_do benchmark (data model v2): {args.positions:,} positions x {args.events:,} "
-        f"events, {args.cases} cases, seed {args.seed}"
+        f"events, {args.cases} cases, seed {args.seed}, shape {args.shape}"
     )
     engine = engine_version()
     load_before = round(os.getloadavg()[0], 2)
@@ -1092,7 +1434,9 @@ def main(argv=None) -> int:
     # The memory child runs first, so that it and this process never hold tables at once.
     rss = {"peak_rss_mb": None} if args.no_rss else measure_rss(args, log)
 
-    syn = build(args.positions, args.events, args.seed, args.actors, args.issues, args.cases)
+    syn = build(
+        args.positions, args.events, args.seed, args.actors, args.issues, args.cases, args.shape
+    )
     rows = {name: len(df) for name, df in syn.frames.items()}
     tables, ff_seconds, ff_parts = from_frames(syn)
     syn.frames = {}  # the tables hold their own copies
@@ -1103,8 +1447,10 @@ def main(argv=None) -> int:
 
     fast, fast_times = _time_fast(tables, repeat)
     seconds = min(fast_times)
+    fast = _in_order(fast)
     fast_pairs = int(fast["n_deeds"].sum())
     verdicts = {str(k): int(v) for k, v in fast["verdict"].value_counts().items()}
+    reasons = {str(k): int(v) for k, v in fast["reason"].value_counts().items() if v}
     n_rows = len(fast)
     log(f"fast say_do: {seconds:.3f} s (runs: {', '.join(f'{t:.3f}' for t in fast_times)})")
     log(
@@ -1113,16 +1459,26 @@ def main(argv=None) -> int:
     )
     log(f"from_frames / say_do = {ff_seconds / seconds:,.1f}")
     # The README's first call: say_do with evidence (the deciding event ids) on.
-    gc.collect()
-    t0 = time.perf_counter()
-    with_evidence = research.say_do(tables)
-    evidence_seconds = time.perf_counter() - t0
-    n_ids = int(with_evidence["evidence_ids"].map(len).sum())
-    log(
-        f"say_do with evidence: {evidence_seconds:.3f} s ({n_ids:,} evidence ids); "
-        f"with / without = {evidence_seconds / seconds:.2f}"
-    )
+    evidence_times, with_evidence = [], None
+    for _ in range(repeat):
+        with_evidence = None
+        gc.collect()
+        t0 = time.perf_counter()
+        with_evidence = research.say_do(tables)
+        evidence_times.append(time.perf_counter() - t0)
+    evidence_seconds = min(evidence_times)
+    with_evidence = _in_order(with_evidence)
+    same = compare(fast, with_evidence, DUCKDB_COLUMNS)  # evidence changes no verdict
+    if same:
+        failures.append("say_do with evidence")
+    evidence = say_do_evidence(with_evidence["evidence_ids"].to_numpy())
     del with_evidence
+    n_ids = int(evidence[0].sum())
+    log(
+        f"say_do with evidence: {evidence_seconds:.3f} s "
+        f"(runs: {', '.join(f'{t:.3f}' for t in evidence_times)}; {n_ids:,} evidence ids); "
+        f"with / without = {evidence_seconds / seconds:.2f}{f'; differs: {same}' if same else ''}"
+    )
 
     ref = run_reference(tables, args.reference_limit, args.reference_budget, log)
     if ref.get("reference_prefix") and not ref["reference_prefix"]["equal"]:
@@ -1130,38 +1486,32 @@ def main(argv=None) -> int:
     if ref["equal_reference"] is False:
         failures.append("reference")
 
-    duck_seconds = equal_duckdb = duck_pairs = None
-    duck_times: list[float] = []
-    duck_bad: dict = {}
+    duck: dict = {"formulations": {}, "seconds": None, "best": None, "evidence": {}}
     if not args.no_duckdb:
-        fast_cols = fast[DUCKDB_COLUMNS].copy()
+        fast_cols = fast[[c for c in DUCKDB_COLUMNS if c in fast]].copy()
         del fast, tables
         gc.collect()
-        duck, duck_times = run_duckdb(syn, repeat)
-        duck_seconds = min(duck_times)
-        duck_pairs = int(np.sum(duck["n_deeds"]))
-        duck_bad = compare(fast_cols, duck, DUCKDB_COLUMNS)
-        equal_duckdb = not duck_bad and duck_pairs == fast_pairs
-        if not equal_duckdb:
-            failures.append("duckdb")
-        log(
-            f"duckdb: {duck_seconds:.3f} s (runs: {', '.join(f'{t:.3f}' for t in duck_times)}), "
-            f"rows {len(duck['pid']):,}, pairs {duck_pairs:,}, "
-            f"equal={equal_duckdb} {duck_bad or ''}"
-        )
-    ratio_vs_duckdb = seconds / duck_seconds if duck_seconds else None
+        duck = run_baselines(syn, fast_cols, evidence, repeat, log)
+        failures += duck["failures"]
+    baseline = duck["seconds"]
+    ratio = seconds / baseline if baseline else None
+    duck_evidence = duck["evidence"].get("seconds")
+    ratio_evidence = evidence_seconds / duck_evidence if duck_evidence else None
     ratio_reference = ref["reference_seconds"] / seconds if ref["reference_seconds"] else None
-    if ratio_vs_duckdb is not None:
-        log(f"say_do / duckdb = {ratio_vs_duckdb:.3f}")
-        log(f"(from_frames + say_do) / duckdb = {(ff_seconds + seconds) / duck_seconds:,.1f}")
+    if ratio is not None:
+        log(f"baseline: duckdb {duck['best']}, {baseline:.3f} s; say_do / baseline = {ratio:.3f}")
+        log(f"say_do with evidence / duckdb with evidence lists = {ratio_evidence:.3f}")
+        log(f"(from_frames + say_do) / baseline = {(ff_seconds + seconds) / baseline:,.1f}")
     if ratio_reference is not None:
         log(f"reference / say_do = {ratio_reference:,.1f}")
     if failures:
         log(f"FAILED checks: {', '.join(failures)}")
 
+    forms = duck["formulations"]
     result = {
         "positions": args.positions,
         "events": args.events,
+        "shape": args.shape,
         "seed": args.seed,
         "actors": args.actors,
         "issues": args.issues,
@@ -1173,6 +1523,8 @@ def main(argv=None) -> int:
         "evidence_seconds": round(evidence_seconds, 4),
         "ratio_evidence_vs_without": round(evidence_seconds / seconds, 2),
         "fast_runs": [round(t, 4) for t in fast_times],
+        "evidence_runs": [round(t, 4) for t in evidence_times],
+        "n_evidence_ids": n_ids,
         "from_frames_seconds": round(ff_seconds, 3),
         "from_frames_parts": {k: round(v, 3) for k, v in ff_parts.items()},
         "ratio_from_frames_vs_say_do": round(ff_seconds / seconds, 1),
@@ -1183,21 +1535,30 @@ def main(argv=None) -> int:
         "frames_rss_mb": rss.get("frames_rss_mb"),
         "from_frames_peak_rss_mb": rss.get("from_frames_peak_rss_mb"),
         "child_process_peak_rss_mb": rss.get("child_process_peak_rss_mb"),
-        "duckdb_seconds": _r(duck_seconds, 4),
-        "duckdb_runs": [round(t, 4) for t in duck_times],
-        "duckdb_pairs": duck_pairs,
+        **{f"duckdb_{f}_seconds": forms[f]["seconds"] for f in forms},
+        "duckdb": forms or None,
+        "baseline_formulation": duck["best"],
+        "baseline_seconds": baseline,
+        "ratio": _r(ratio, 4),
+        "duckdb_seconds": baseline,  # the names benchmarks/README.md describes
+        "ratio_vs_duckdb": _r(ratio, 4),
+        "duckdb_evidence": duck["evidence"] or None,
+        "duckdb_evidence_seconds": duck_evidence,
+        "ratio_evidence_vs_duckdb_evidence": _r(ratio_evidence, 4),
+        "equal_duckdb": all(f["equal"] for f in forms.values()) if forms else None,
+        "equal_evidence_ids": (
+            duck["evidence"]["evidence_id_rows_differing"] == 0 if duck["evidence"] else None
+        ),
         "reference_seconds": _r(ref["reference_seconds"], 3),
         "reference_estimate_seconds": ref["reference_estimate_seconds"],
         "reference_prefix": ref.get("reference_prefix"),
         "equal_reference": ref["equal_reference"],
-        "equal_duckdb": equal_duckdb,
-        "duckdb_mismatches": duck_bad or None,
-        "ratio_vs_duckdb": _r(ratio_vs_duckdb, 4),
         "ratio_with_from_frames_vs_duckdb": (
-            None if duck_seconds is None else round((ff_seconds + seconds) / duck_seconds, 2)
+            None if baseline is None else round((ff_seconds + seconds) / baseline, 2)
         ),
         "ratio_reference": _r(ratio_reference, 1),
         "verdicts": verdicts,
+        "reasons": reasons,
         "failed": failures,
         "code": engine,
         "load_avg_1m_at_start": load_before,

@@ -153,7 +153,11 @@ def attribute(
     listed once each, sorted. Rows whose actors' roles carry no dates are
     resolved once per distinct ``who``, the rest once per distinct date.
     """
-    codes, uniques = pd.factorize(who.astype(str))
+    # Factorise the column as it is (Arrow strings stay Arrow): one Python string
+    # per distinct `who`, not per row.
+    cheap = isinstance(who.dtype, pd.StringDtype | pd.CategoricalDtype)
+    codes, uniques = pd.factorize(who if cheap else who.astype(str))
+    uniques = [str(u) for u in uniques]
     n = len(codes)
 
     def resolve(ids: str, s, e) -> list[tuple[str, frozenset[str], str]]:
@@ -172,36 +176,8 @@ def attribute(
                 links[1].update(via.get(p, ()))
         return [(p, frozenset(c), ", ".join(sorted(v))) for p, (c, v) in sorted(found.items())]
 
-    timeless = np.array(
-        [roles is None or all(roles.timeless(a) for a in ids.split(";")) for ids in uniques],
-        dtype=bool,
-    )
-    # Rows whose actors' roles carry no dates: resolve each actor once and each
-    # distinct `who` from its actors' answers, then gather the answers for every
-    # row with array indexing.
-    alone: dict[str, list] = {}
-
-    def timeless_answer(ids: str) -> list:
-        parts = []
-        for a in ids.split(";"):
-            if a not in alone:
-                alone[a] = resolve(a, None, None)
-            parts.append(alone[a])
-        if len(parts) == 1:
-            return parts[0]
-        found = [p for part in parts for p, _, _ in part]
-        if len(set(found)) == len(found):  # no principal shared: the answers side by side
-            return sorted((x for part in parts for x in part), key=lambda x: x[0])
-        return resolve(ids, None, None)
-
-    items = [timeless_answer(ids) if t else [] for ids, t in zip(uniques, timeless, strict=True)]
-    size = np.array([len(x) for x in items], dtype=np.int64)
+    timeless, owner_of, chain_of, via_of, size = _timeless_answers(roles, uniques, resolve)
     offset = np.concatenate([[0], np.cumsum(size)[:-1]]) if len(size) else size
-    flat = [x for per in items for x in per]
-    owner_of = np.array([x[0] for x in flat], dtype=object)
-    chain_of = np.empty(len(flat), dtype=object)
-    chain_of[:] = [x[1] for x in flat]
-    via_of = np.array([x[2] for x in flat], dtype=object)
     free = np.flatnonzero(timeless[codes]) if n else np.array([], dtype=np.int64)
     reps = size[codes[free]]
     row_free = np.repeat(free, reps)
@@ -223,17 +199,79 @@ def attribute(
     d_chain_arr = np.empty(len(d_chain), dtype=object)
     d_chain_arr[:] = d_chain
     rows = np.concatenate([row_free, np.array(d_rows, dtype=np.int64)])
+    # Object columns stay object: no conversion of a million ids to Arrow and back.
     out = pd.DataFrame(
         {
             "row": rows,
-            "owner": np.concatenate([owner_of[item], np.array(d_owner, dtype=object)]),
-            "chain": np.concatenate([chain_of[item], d_chain_arr]),
-            "via": np.concatenate([via_of[item], np.array(d_via, dtype=object)]),
+            "owner": pd.Series(
+                np.concatenate([owner_of[item], np.array(d_owner, dtype=object)]), dtype=object
+            ),
+            "chain": pd.Series(np.concatenate([chain_of[item], d_chain_arr]), dtype=object),
+            "via": pd.Series(
+                np.concatenate([via_of[item], np.array(d_via, dtype=object)]), dtype=object
+            ),
         }
     )
     if d_rows:  # principals within a row are sorted already; order the rows
         out = out.iloc[np.argsort(rows, kind="stable")]
     return out.reset_index(drop=True)
+
+
+def _timeless_answers(roles: Roles | None, uniques: list[str], resolve) -> tuple:
+    """Principals of each distinct ``who`` whose actors' roles carry no dates.
+
+    Each actor is resolved once; a ``who`` of several actors takes its actors'
+    answers side by side, sorted by principal, with array operations. Only a
+    ``who`` whose actors share a principal (a leader and his state) is
+    resolved as a whole, to merge their chains and roles.
+
+    Returns (timeless per ``who``, then per answer: owner, chain, via; and the
+    number of answers per ``who``, zero for one whose roles carry dates).
+    """
+    parts = [ids.split(";") for ids in uniques]
+    n_parts = np.array([len(x) for x in parts], dtype=np.int64)
+    part_actor, actors = pd.factorize(np.array([a for x in parts for a in x], dtype=object))
+    parent = np.repeat(np.arange(len(uniques)), n_parts)
+    actor_timeless = np.array([roles is None or roles.timeless(a) for a in actors], dtype=bool)
+    still = np.ones(len(uniques), dtype=bool)
+    np.logical_and.at(still, parent, actor_timeless[part_actor])
+    answers = [
+        resolve(a, None, None) if t else [] for a, t in zip(actors, actor_timeless, strict=True)
+    ]
+    a_size = np.array([len(x) for x in answers], dtype=np.int64)
+    a_offset = np.concatenate([[0], np.cumsum(a_size)[:-1]]) if len(a_size) else a_size
+    a_flat = [x for per in answers for x in per]
+    a_owner = np.array([x[0] for x in a_flat], dtype=object)
+    a_chain = np.empty(len(a_flat), dtype=object)
+    a_chain[:] = [x[1] for x in a_flat]
+    a_via = np.array([x[2] for x in a_flat], dtype=object)
+    # One answer per (who, actor, principal of that actor), for timeless `who`s.
+    keep = still[parent]
+    sizes = a_size[part_actor[keep]]
+    item_parent = np.repeat(parent[keep], sizes)
+    within = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    item = np.repeat(a_offset[part_actor[keep]], sizes) + within
+    owner_code = pd.factorize(a_owner, sort=True)[0] if len(a_owner) else a_owner
+    order = np.lexsort((owner_code[item], item_parent)) if len(item) else item
+    item, item_parent = item[order], item_parent[order]
+    # A `who` whose actors share a principal: resolve it whole (rare).
+    same = (item_parent[1:] == item_parent[:-1]) & (owner_code[item][1:] == owner_code[item][:-1])
+    shared = np.unique(item_parent[1:][same])
+    plain = ~np.isin(item_parent, shared)
+    merged = [(w, x) for w in shared for x in resolve(uniques[w], None, None)]
+    parent_all = np.concatenate(
+        [item_parent[plain], np.array([w for w, _ in merged], dtype=np.int64)]
+    )
+    chain_merged = np.empty(len(merged), dtype=object)
+    chain_merged[:] = [x[1] for _, x in merged]
+    owner = np.concatenate(
+        [a_owner[item[plain]], np.array([x[0] for _, x in merged], dtype=object)]
+    )
+    chain = np.concatenate([a_chain[item[plain]], chain_merged])
+    via = np.concatenate([a_via[item[plain]], np.array([x[2] for _, x in merged], dtype=object)])
+    by_parent = np.argsort(parent_all, kind="stable")
+    size = np.bincount(parent_all, minlength=len(uniques)).astype(np.int64)
+    return still, owner[by_parent], chain[by_parent], via[by_parent], size
 
 
 def check_ids(kind: str, requested: Iterable[str] | str | None, known: Iterable[str]) -> list[str]:

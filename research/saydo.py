@@ -51,6 +51,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from research.actors import Roles, attribute, check_ids
 from research.derive import STATUS_ORDER
@@ -140,11 +142,19 @@ def select_positions(
 # --- the pair-free core ------------------------------------------------------------
 
 
+def _position_in(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """Row of each value in ``known`` (-1 when absent), hashing Arrow strings in Arrow."""
+    found = pc.index_in(pa.array(values), value_set=pa.array(known))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
     """Position of each value in ``categories`` (-1 when missing), cheaply for categoricals."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         remap = np.append(categories.get_indexer(values.cat.categories.astype(str)), -1)
         return remap[values.cat.codes.to_numpy()].astype(np.int64)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _position_in(values, pd.Series(categories.astype(str), dtype=values.dtype))
     return categories.get_indexer(values.astype(object)).astype(np.int64)
 
 
@@ -172,14 +182,41 @@ _VERDICT_COLUMNS = (
 
 def deed_rows(tables: Tables, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per deed and issue it bears on: the event's columns (or those
-    named), ``issue_id``, ``stance``."""
+    named), ``issue_id``, ``stance``.
+
+    With ``columns`` given (the verdict's own use), text columns other than
+    ``event_id`` come as categoricals: repeated ids cost a small integer per
+    row instead of a string.
+    """
     ei = tables.event_issues[["event_id", "issue_id", "stance"]]
-    order = pd.Index(tables.events["event_id"]).get_indexer(ei["event_id"].astype(str))
-    events = tables.events if columns is None else tables.events[list(columns)]
+    order = _position_in(ei["event_id"], tables.events["event_id"])
+    if columns is None:
+        events = tables.events
+        issue = ei["issue_id"].to_numpy()
+    else:
+        text = [c for c in columns if c != "event_id" and _is_text(tables.events[c])]
+        events = pd.DataFrame(
+            {c: _categorical(tables.events[c]) if c in text else tables.events[c] for c in columns}
+        )
+        issue = _categorical(ei["issue_id"]).array
     rows = events.iloc[order].reset_index(drop=True)
-    rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", ei["issue_id"].to_numpy())
+    rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", issue)
     rows.insert(rows.columns.get_loc("issue_id") + 1, "stance", ei["stance"].to_numpy())
     return rows
+
+
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype)
+
+
+def _categorical(values: pd.Series) -> pd.Series:
+    """A text column as a categorical, dictionary-encoded in Arrow when it is Arrow-backed."""
+    if values.dtype.storage != "pyarrow":
+        return values.astype("category")
+    encoded = pa.chunked_array(pa.array(values)).combine_chunks().dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories), index=values.index)
 
 
 def _attributed(
@@ -204,8 +241,8 @@ def _attributed(
     )
     p_rows["counterpart_principal"] = None
     d_rows = deeds.iloc[da["row"].to_numpy()].reset_index(drop=True)
-    d_rows.insert(0, "principal", pd.array(da["owner"], dtype="string"))
-    d_rows.insert(1, "via", pd.array(da["via"], dtype="string"))
+    d_rows.insert(0, "principal", da["owner"].to_numpy(dtype=object))
+    d_rows.insert(1, "via", da["via"].to_numpy(dtype=object))
     d_other = np.full(len(d_rows), "", dtype=object)  # "": toward anyone
 
     about = positions["counterpart"].notna().to_numpy(dtype=bool)
@@ -227,13 +264,17 @@ def _attributed(
         p_rows = p_rows.reset_index(drop=True)
         # Each deed row once more per principal on its other side: its targets
         # and its other doers, for the deed's own principal.
-        parties = deeds["doers"].astype(str) + (";" + deeds["targets"].astype(str)).fillna("")
+        doers = deeds["doers"].astype(object)
+        targets = deeds["targets"].astype(object)
+        parties = doers.where(targets.isna(), doers + ";" + targets)
         pt = attribute(roles, parties, deeds["start"], deeds["end"])
         links = pd.DataFrame({"deed": pt["row"].to_numpy(), "other": pt["owner"]})
         mine = pd.DataFrame({"deed": da["row"].to_numpy(), "principal": da["owner"]})
         mine["d_row"] = np.arange(len(mine))
         pairs = mine.merge(links, on="deed")
-        pairs = pairs[pairs["other"] != pairs["principal"]]
+        # Only sides some position asks about: no other deed row can meet one.
+        asked = set(p_rows["counterpart_principal"].dropna())
+        pairs = pairs[(pairs["other"] != pairs["principal"]) & pairs["other"].isin(asked)]
         d_rows = pd.concat([d_rows, d_rows.iloc[pairs["d_row"].to_numpy()]], ignore_index=True)
         d_other = np.concatenate([d_other, pairs["other"].to_numpy(dtype=object)])
 
@@ -907,11 +948,7 @@ def _pairs(
     start_order = np.where(ev_s == _OPEN, latest, ev_s)
     days = np.unique(start_order)
     rank = np.searchsorted(days, start_order)
-    by_id = (
-        pd.factorize(deeds["event_id"].astype(str), sort=True)[0]
-        if ordered
-        else np.zeros(len(deeds), dtype=np.int64)
-    )
+    by_id = _id_rank(deeds["event_id"]) if ordered else np.zeros(len(deeds), dtype=np.int64)
     order = np.lexsort((by_id, rank, ev_key))
     n_days = len(days) + 1
     packed = ev_key[order] * n_days + rank[order]
@@ -943,6 +980,14 @@ def _pairs(
         "weight": weight,
         "counted": (weight > 0) & (untestable[p_idx] == 0),
     }
+
+
+def _id_rank(ids: pd.Series) -> np.ndarray:
+    """Each id's rank in sorted order (equal ids share a rank)."""
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
+        ranked = pc.rank(pa.array(ids), sort_keys="ascending", tiebreaker="dense")
+        return ranked.to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.factorize(ids.astype(str), sort=True)[0]
 
 
 def _evidence_ids(

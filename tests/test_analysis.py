@@ -572,7 +572,8 @@ def test_a_statement_about_relations_with_a_counterpart_meets_only_deeds_between
                     "issue_id": "ties", "stance": -2, "said": "2024-06-01",
                     "window": "../2024-06-01", "claim": "own_conduct"}],
         events=[deed("to_b", "AAA", "BBB"), deed("to_c", "AAA", "CCC"),
-                deed("joint", "AAA;BBB"), deed("b_alone", "BBB", "AAA")],
+                deed("joint", "AAA;BBB"), deed("b_alone", "BBB", "AAA"),
+                deed("b_to_c", "BBB", "CCC")],
     )  # fmt: skip
     r = row(research.say_do(tb), "p")
     assert r.counterpart_principal == "BBB"
