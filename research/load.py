@@ -93,8 +93,9 @@ class Tables:
         column. Optional columns may be left out; an omitted table is empty.
         Unknown tables raise ValueError.
 
-        The checks run a column at a time (see :func:`_check_table`): Arrow-backed
-        string columns are used as they are, without a Python string per cell.
+        The checks run a column at a time: Arrow-backed string columns are
+        read as they are, without a Python string per cell, and the tables
+        share their buffers.
         """
         unknown = set(frames) - set(TABLE_ORDER)
         if unknown:
