@@ -55,6 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from research.actors import Roles, attribute, check_ids
+from research.columnar import positions as _lookup_rows
 from research.derive import STATUS_ORDER
 from research.load import Tables
 from research.verdicts import (
@@ -142,10 +143,9 @@ def select_positions(
 # --- the pair-free core ------------------------------------------------------------
 
 
-def _position_in(values: pd.Series, known: pd.Series) -> np.ndarray:
-    """Row of each value in ``known`` (-1 when absent), hashing Arrow strings in Arrow."""
-    found = pc.index_in(pa.array(values), value_set=pa.array(known))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+def _positions(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """Row of each value in ``known`` (-1 when absent), as int64 indices."""
+    return np.asarray(_lookup_rows(values, known), dtype=np.int64)
 
 
 def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
@@ -154,7 +154,7 @@ def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
         remap = np.append(categories.get_indexer(values.cat.categories.astype(str)), -1)
         return remap[values.cat.codes.to_numpy()].astype(np.int64)
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return _position_in(values, pd.Series(categories.astype(str), dtype=values.dtype))
+        return _positions(values, pd.Series(categories.astype(str), dtype=values.dtype))
     return categories.get_indexer(values.astype(object)).astype(np.int64)
 
 
@@ -189,7 +189,7 @@ def deed_rows(tables: Tables, columns: Sequence[str] | None = None) -> pd.DataFr
     row instead of a string.
     """
     ei = tables.event_issues[["event_id", "issue_id", "stance"]]
-    order = _position_in(ei["event_id"], tables.events["event_id"])
+    order = _positions(ei["event_id"], tables.events["event_id"])
     if columns is None:
         events = tables.events
         issue = ei["issue_id"].to_numpy()
