@@ -153,6 +153,26 @@ def attribute(
     listed once each, sorted. Rows whose actors' roles carry no dates are
     resolved once per distinct ``who``, the rest once per distinct date.
     """
+    row, answer, answers = attribution_codes(roles, who, start, end)
+    # Object columns stay object: no conversion of a million ids to Arrow and back.
+    return pd.DataFrame(
+        {name: answers[name].to_numpy(dtype=object)[answer] for name in ("owner", "chain", "via")}
+    ).assign(row=row)[["row", "owner", "chain", "via"]]
+
+
+def attribution_codes(
+    roles: Roles | None,
+    who: pd.Series,
+    start: pd.Series | None = None,
+    end: pd.Series | None = None,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """:func:`attribute` as integers: ``(row, answer, answers)``.
+
+    ``answers`` holds each distinct answer once (``owner``, ``chain``,
+    ``via``); ``row[k]`` counts for ``answers.iloc[answer[k]]``. A million
+    rows by a few hundred actors cost two integer arrays, not three columns of
+    Python objects.
+    """
     # Factorise the column as it is (Arrow strings stay Arrow): one Python string
     # per distinct `who`, not per row.
     cheap = isinstance(who.dtype, pd.StringDtype | pd.CategoricalDtype)
@@ -184,7 +204,7 @@ def attribute(
     first = np.repeat(offset[codes[free]], reps)
     within = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
     item = first + within
-    # Dated rows: principals depend on when the row happened.
+    # Dated rows: principals depend on when the row happened; each is an answer of its own.
     starts = None if start is None else start.to_numpy()
     ends = None if end is None else end.to_numpy()
     d_rows, d_owner, d_chain, d_via = [], [], [], []
@@ -199,22 +219,19 @@ def attribute(
     d_chain_arr = np.empty(len(d_chain), dtype=object)
     d_chain_arr[:] = d_chain
     rows = np.concatenate([row_free, np.array(d_rows, dtype=np.int64)])
-    # Object columns stay object: no conversion of a million ids to Arrow and back.
-    out = pd.DataFrame(
+    answer = np.concatenate([item, len(owner_of) + np.arange(len(d_rows), dtype=np.int64)])
+    answers = pd.DataFrame(
         {
-            "row": rows,
-            "owner": pd.Series(
-                np.concatenate([owner_of[item], np.array(d_owner, dtype=object)]), dtype=object
-            ),
-            "chain": pd.Series(np.concatenate([chain_of[item], d_chain_arr]), dtype=object),
-            "via": pd.Series(
-                np.concatenate([via_of[item], np.array(d_via, dtype=object)]), dtype=object
-            ),
-        }
+            "owner": pd.Series(np.concatenate([owner_of, np.array(d_owner, dtype=object)])),
+            "chain": pd.Series(np.concatenate([chain_of, d_chain_arr]), dtype=object),
+            "via": pd.Series(np.concatenate([via_of, np.array(d_via, dtype=object)])),
+        },
+        dtype=object,
     )
     if d_rows:  # principals within a row are sorted already; order the rows
-        out = out.iloc[np.argsort(rows, kind="stable")]
-    return out.reset_index(drop=True)
+        order = np.argsort(rows, kind="stable")
+        rows, answer = rows[order], answer[order]
+    return rows, answer.astype(np.int64), answers
 
 
 def _timeless_answers(roles: Roles | None, uniques: list[str], resolve) -> tuple:

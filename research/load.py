@@ -33,6 +33,7 @@ from research.columnar import (
     arrow_strings,
     filled,
     member,
+    positions,
     re2_class,
     repeated,
     to_numpy,
@@ -77,6 +78,8 @@ class Tables:
     #: Per table, the line in its file of each row (for messages about a row), as
     #: an integer array: millions of rows cost 8 bytes each, not a Python int each.
     lines: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    #: References resolved to rows, by (table, column): see :meth:`rows_of`.
+    _rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[tuple[str, pd.DataFrame]]:
         for name in TABLE_ORDER:
@@ -106,10 +109,37 @@ class Tables:
             raws[table.name] = (
                 _Raw(header=list(table.columns), rows=[]) if df is None else _frame_raw(table, df)
             )
-        parsed, problems = _check_all(raws, label=lambda t: f"{t} (frame)")
+        parsed, problems, rows = _check_all(raws, label=lambda t: f"{t} (frame)")
         if problems:
             raise DataError(sorted(set(problems), key=_problem_order))
-        return _tables(parsed, Path(data_dir), "")
+        return _tables(parsed, rows, Path(data_dir), "")
+
+    def rows_of(self, table: str, column: str) -> np.ndarray:
+        """For each row of ``table``, the row in the table its ``column`` refers to.
+
+        Integer positions (-1 where the cell is empty), e.g. the event of each
+        row of ``event_issues``: an analysis joins on them instead of on ids.
+        References the loader checked come resolved from that check; others,
+        and any whose frames have since been replaced, are looked up again.
+
+        Examples
+        --------
+        >>> import research
+        >>> t = research.load()
+        >>> rows = t.rows_of("event_issues", "event_id")
+        >>> bool((t.events["event_id"].to_numpy()[rows] == t.event_issues["event_id"]).all())
+        True
+        """
+        fk = next((k for k in schema()[table].foreign_keys if k.column == column), None)
+        if fk is None:
+            raise ValueError(f"{table}.{column} refers to no table")
+        source, target = getattr(self, table), getattr(self, fk.table)
+        cached = self._rows.get((table, column))
+        if cached is not None and cached[0] is source and cached[1] is target:
+            return cached[2]
+        found = np.asarray(positions(source[column], target[fk.target]))
+        self._rows[(table, column)] = (source, target, found)
+        return found
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
@@ -647,7 +677,16 @@ def _singular(table: str) -> str:
     return {"cases": "case", "event_issues": "event issue"}.get(table, table[:-1])
 
 
-def _check_references(parsed: dict[str, Parsed], problems: list[Problem]) -> None:
+#: References whose rows the tables keep from the check (see ``Tables.rows_of``):
+#: the join every analysis of deeds makes. Others would cost memory for nothing.
+_KEEP_ROWS = frozenset({("event_issues", "event_id")})
+
+
+def _check_references(
+    parsed: dict[str, Parsed], problems: list[Problem]
+) -> dict[tuple[str, str], np.ndarray]:
+    """Report ids that refer to nothing; return the rows found for ``_KEEP_ROWS``."""
+    kept = {}
     for p in parsed.values():
         for fk in p.table.foreign_keys:
             if fk.table not in parsed:
@@ -655,7 +694,12 @@ def _check_references(parsed: dict[str, Parsed], problems: list[Problem]) -> Non
             # Ids that failed their own checks are already reported (and missing here).
             known = parsed[fk.table].columns[fk.target]
             values = p.columns[fk.column]
-            unknown = np.flatnonzero(filled(values) & ~member(values, known))
+            if (p.table.name, fk.column) in _KEEP_ROWS:
+                rows = np.asarray(positions(values, known))
+                kept[(p.table.name, fk.column)] = rows
+                unknown = np.flatnonzero(filled(values) & (rows < 0))
+            else:
+                unknown = np.flatnonzero(filled(values) & ~member(values, known))
             if not len(unknown):
                 continue
             candidates = known[known.notna()].unique().tolist()
@@ -666,6 +710,7 @@ def _check_references(parsed: dict[str, Parsed], problems: list[Problem]) -> Non
                     hints[value] = suggest(value, candidates)
                 rule = f"unknown {_singular(fk.table)} id" + hints[value]
                 problems.append(Problem(p.name, int(p.lines[row]), fk.column, value, rule))
+    return kept
 
 
 # --- the descriptor ------------------------------------------------------------------
@@ -740,14 +785,18 @@ def _frame(p: Parsed) -> pd.DataFrame:
     return pd.DataFrame({f.name: p.columns[f.name] for f in p.table.fields})
 
 
-def _tables(parsed: dict[str, Parsed], root: Path, fingerprint: str) -> Tables:
+def _tables(parsed: dict[str, Parsed], rows: dict, root: Path, fingerprint: str) -> Tables:
     from research.derive import derive
 
     frames = {name: _frame(parsed[name]) for name in TABLE_ORDER}
     # Line numbers live beside the frames, not in DataFrame.attrs, which pandas
     # copies deeply on most operations.
     lines = {name: parsed[name].lines for name in TABLE_ORDER}
-    return Tables(**derive(frames), data_dir=root, fingerprint=fingerprint, lines=lines)
+    t = Tables(**derive(frames), data_dir=root, fingerprint=fingerprint, lines=lines)
+    for (table, column), found in rows.items():  # derive keeps every row where it was
+        target = next(k.table for k in schema()[table].foreign_keys if k.column == column)
+        t._rows[(table, column)] = (getattr(t, table), getattr(t, target), found)
+    return t
 
 
 def fingerprint(data_dir: Path) -> str:
@@ -762,7 +811,7 @@ def fingerprint(data_dir: Path) -> str:
 
 def _check_all(
     raws: dict[str, _Raw | None], label: Callable[[str], str]
-) -> tuple[dict[str, Parsed], list[Problem]]:
+) -> tuple[dict[str, Parsed], list[Problem], dict]:
     """Every check on tables read as text, in one pass: cells, keys, references, rules."""
     problems: list[Problem] = []
     parsed: dict[str, Parsed] = {}
@@ -772,17 +821,17 @@ def _check_all(
             continue
         texts, lines = _columns(table, raw, name, problems)
         parsed[table.name] = _check_table(table, texts, lines, name, problems)
-    _check_references(parsed, problems)
+    rows = _check_references(parsed, problems)
     check_rules(parsed, problems)
-    return parsed, problems
+    return parsed, problems, rows
 
 
-def _parse_dir(root: Path) -> tuple[dict[str, Parsed], list[Problem]]:
+def _parse_dir(root: Path) -> tuple[dict[str, Parsed], list[Problem], dict]:
     problems: list[Problem] = []
     _check_descriptor(root, problems)
     raws = {t.name: _read_csv(root / t.path, problems) for t in schema().tables}
-    parsed, more = _check_all(raws, label=lambda path: path)
-    return parsed, problems + more
+    parsed, more, rows = _check_all(raws, label=lambda path: path)
+    return parsed, problems + more, rows
 
 
 def validate(data_dir: str | Path | None = None) -> list[Problem]:
@@ -790,7 +839,7 @@ def validate(data_dir: str | Path | None = None) -> list[Problem]:
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     if not root.is_dir():
         return [Problem(str(root), 0, FILE, str(root), "data directory not found")]
-    _, problems = _parse_dir(root)
+    _, problems, _ = _parse_dir(root)
     return sorted(set(problems), key=_problem_order)
 
 
@@ -835,7 +884,7 @@ def load(data_dir: str | Path | None = None) -> Tables:
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     if not root.is_dir():
         raise DataError([Problem(str(root), 0, FILE, str(root), "data directory not found")])
-    parsed, problems = _parse_dir(root)
+    parsed, problems, rows = _parse_dir(root)
     if problems:
         raise DataError(sorted(set(problems), key=_problem_order))
-    return _tables(parsed, root, fingerprint(root))
+    return _tables(parsed, rows, root, fingerprint(root))

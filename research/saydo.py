@@ -47,14 +47,16 @@ number of matches. :func:`evidence` lists the pairs for the positions asked for.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from research.actors import Roles, attribute, check_ids
+from research.actors import Roles, attribute, attribution_codes, check_ids
 from research.columnar import positions as _lookup_rows
 from research.derive import STATUS_ORDER
 from research.load import Tables
@@ -158,10 +160,9 @@ def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
     return categories.get_indexer(values.astype(object)).astype(np.int64)
 
 
-def _status_weights(deeds: pd.DataFrame, w: dict[str, float]) -> np.ndarray:
-    """Each deed row's status weight."""
-    codes = _codes(deeds["status"], pd.Index(STATUS_ORDER))
-    return np.array([w[x] for x in STATUS_ORDER])[codes]
+def _status_weights(status: np.ndarray, w: dict[str, float]) -> np.ndarray:
+    """Each deed row's status weight, from its status code."""
+    return np.array([w[x] for x in STATUS_ORDER])[status]
 
 
 def _is(values: pd.Series, value: str) -> np.ndarray:
@@ -174,78 +175,140 @@ def tested_actors(positions: pd.DataFrame) -> pd.Series:
     return positions["subjects"].astype(object).fillna(positions["speaker_id"].astype(object))
 
 
-#: The event columns a verdict reads (evidence shows them all).
-_VERDICT_COLUMNS = (
-    "event_id", "case_id", "doers", "targets", "start", "end", "precision", "status", "occurrence",
-)  # fmt: skip
+def deed_rows(tables: Tables) -> pd.DataFrame:
+    """One row per deed and issue it bears on: the event's columns, ``issue_id``, ``stance``."""
+    links = np.arange(len(tables.event_issues))
+    return _deed_frame(tables, tables.rows_of("event_issues", "event_id"), links)
 
 
-def deed_rows(tables: Tables, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per deed and issue it bears on: the event's columns (or those
-    named), ``issue_id``, ``stance``.
-
-    With ``columns`` given (the verdict's own use), text columns other than
-    ``event_id`` come as categoricals: repeated ids cost a small integer per
-    row instead of a string.
-    """
-    ei = tables.event_issues[["event_id", "issue_id", "stance"]]
-    order = _positions(ei["event_id"], tables.events["event_id"])
-    if columns is None:
-        events = tables.events
-        issue = ei["issue_id"].to_numpy()
-    else:
-        text = [c for c in columns if c != "event_id" and _is_text(tables.events[c])]
-        events = pd.DataFrame(
-            {c: _categorical(tables.events[c]) if c in text else tables.events[c] for c in columns}
-        )
-        issue = _categorical(ei["issue_id"]).array
-    rows = events.iloc[order].reset_index(drop=True)
-    rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", issue)
-    rows.insert(rows.columns.get_loc("issue_id") + 1, "stance", ei["stance"].to_numpy())
+def _deed_frame(tables: Tables, event: np.ndarray, link: np.ndarray) -> pd.DataFrame:
+    """Rows of events, each with the ``issue_id`` and ``stance`` of one of its links."""
+    ei = tables.event_issues
+    rows = tables.events.iloc[event].reset_index(drop=True)
+    rows.insert(rows.columns.get_loc("doers") + 1, "issue_id", ei["issue_id"].to_numpy()[link])
+    rows.insert(rows.columns.get_loc("issue_id") + 1, "stance", ei["stance"].to_numpy()[link])
     return rows
 
 
-def _is_text(values: pd.Series) -> bool:
-    return isinstance(values.dtype, pd.StringDtype)
+@dataclass(frozen=True)
+class _Deeds:
+    """Deed rows as integer arrays: one per event, issue it bears on and principal
+    it counts for (and, for positions about a counterpart, the principal on its
+    other side). Nothing is copied from the tables but the columns a verdict reads.
+
+    ``event`` and ``link`` are rows of ``events`` and ``event_issues``;
+    ``answer`` a row of ``answers`` (the principal and the roles it counts
+    through); ``other`` the code of the principal on the other side (0: anyone).
+    """
+
+    event: np.ndarray
+    link: np.ndarray
+    answer: np.ndarray
+    other: np.ndarray
+    answers: pd.DataFrame
+    start: np.ndarray  # day numbers, _OPEN when open
+    end: np.ndarray
+    status: np.ndarray  # code in STATUS_ORDER
+    stance: np.ndarray  # -2..2
+    once: np.ndarray  # it happened once (else: throughout its dates)
+    precise: np.ndarray  # dated to a day
+
+    def __len__(self) -> int:
+        return len(self.event)
+
+    def take(self, idx: np.ndarray) -> _Deeds:
+        """The deed rows at ``idx``."""
+        return _Deeds(
+            **{
+                f.name: getattr(self, f.name) if f.name == "answers" else getattr(self, f.name)[idx]
+                for f in dataclasses.fields(self)
+            }
+        )
 
 
-def _categorical(values: pd.Series) -> pd.Series:
-    """A text column as a categorical, dictionary-encoded in Arrow when it is Arrow-backed."""
-    if values.dtype.storage != "pyarrow":
-        return values.astype("category")
-    encoded = pa.chunked_array(pa.array(values)).combine_chunks().dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
-    return pd.Series(pd.Categorical.from_codes(codes, categories), index=values.index)
+def _deeds(
+    tables: Tables, roles: Roles | None, asked: np.ndarray | None, owners_of: dict
+) -> _Deeds:
+    """Every deed row of the tables (see :class:`_Deeds`).
+
+    ``asked`` holds the names of counterparts some position asks about (None:
+    none do). ``owners_of`` receives the attribution's answers' owner names.
+    """
+    ev = tables.events
+    row, answer, answers = attribution_codes(roles, ev["doers"], ev["start"], ev["end"])
+    other = np.zeros(len(row), dtype=np.int64)
+    if asked is not None and len(asked):
+        # A deed counts toward a position about relations with X once more per
+        # principal on its other side: its targets' and its other doers'.
+        has = ev["targets"].notna().to_numpy(dtype=bool)
+        sel = np.flatnonzero(has)
+        t_row, t_answer, t_answers = attribution_codes(
+            roles, ev["targets"].iloc[sel], ev["start"].iloc[sel], ev["end"].iloc[sel]
+        )
+        mine = answers["owner"].to_numpy(dtype=object)[answer]
+        sides = pd.DataFrame(
+            {
+                "event": np.concatenate([row, sel[t_row]]),
+                "side": np.concatenate([mine, t_answers["owner"].to_numpy(dtype=object)[t_answer]]),
+            }
+        ).drop_duplicates()
+        sides = sides[sides["side"].isin(asked)]
+        attr = pd.DataFrame(
+            {"event": row, "answer": answer, "mine": mine, "k": np.arange(len(row))}
+        )
+        both = attr.merge(sides, on="event", sort=False)
+        both = both[both["side"] != both["mine"]].sort_values("k", kind="stable")
+        code = pd.Index(asked).get_indexer(both["side"]) + 1
+        row = np.concatenate([row, both["event"].to_numpy(dtype=np.int64)])
+        answer = np.concatenate([answer, both["answer"].to_numpy(dtype=np.int64)])
+        other = np.concatenate([other, code.astype(np.int64)])
+    # Every (attribution row, link of its event): links grouped by event in listing order.
+    of_link = np.asarray(tables.rows_of("event_issues", "event_id"), dtype=np.int64)
+    by_event = np.argsort(of_link, kind="stable")
+    n_links = np.bincount(of_link, minlength=len(ev))
+    first = np.cumsum(n_links) - n_links
+    reps = n_links[row]
+    k = np.repeat(np.arange(len(row)), reps)
+    within = np.arange(len(k)) - np.repeat(np.cumsum(reps) - reps, reps)
+    link = by_event[np.repeat(first[row], reps) + within]
+    event = row[k]
+    owners_of["deeds"] = answers["owner"]
+    return _Deeds(
+        event=event,
+        link=link,
+        answer=answer[k],
+        other=other[k],
+        answers=answers,
+        start=_days(ev["start"])[event],
+        end=_days(ev["end"])[event],
+        status=_codes(ev["status"], pd.Index(STATUS_ORDER))[event],
+        stance=tables.event_issues["stance"].to_numpy(dtype=np.int64)[link],
+        once=_is(ev["occurrence"], "once")[event],
+        precise=_is(ev["precision"], "day")[event],
+    )
 
 
 def _attributed(
-    tables: Tables, positions: pd.DataFrame, attribution, group: bool, columns=None
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
+    tables: Tables, positions: pd.DataFrame, attribution, group: bool
+) -> tuple[pd.DataFrame, np.ndarray, _Deeds, np.ndarray, pd.Index]:
     """Positions and deeds, each expanded to one row per principal, with integer keys.
 
     A key packs (case, principal, issue, counterpart): a position meets only
     deeds of its own case, by its principals, on its issue — and, when it is
     about relations with a counterpart, only deeds between the two. Returns
     (position rows with ``pos_row``, ``principal``, ``via`` and
-    ``counterpart_principal``, their keys, deed rows with ``principal`` and
-    ``via``, their keys).
+    ``counterpart_principal``, their keys, the deed rows, their keys, and the
+    principals' names by code).
     """
     roles = Roles(tables.roles, attribution) if group else None
     said_start, said_end = positions["said_start"], positions["said_end"]
-    pa = attribute(roles, tested_actors(positions), said_start, said_end)
-    deeds = deed_rows(tables, columns)
-    da = attribute(roles, deeds["doers"], deeds["start"], deeds["end"])
+    pa_ = attribute(roles, tested_actors(positions), said_start, said_end)
     p_rows = pd.DataFrame(
-        {"pos_row": pa["row"].to_numpy(), "principal": pa["owner"], "via": pa["via"]}
+        {"pos_row": pa_["row"].to_numpy(), "principal": pa_["owner"], "via": pa_["via"]}
     )
     p_rows["counterpart_principal"] = None
-    d_rows = deeds.iloc[da["row"].to_numpy()].reset_index(drop=True)
-    d_rows.insert(0, "principal", da["owner"].to_numpy(dtype=object))
-    d_rows.insert(1, "via", da["via"].to_numpy(dtype=object))
-    d_other = np.full(len(d_rows), "", dtype=object)  # "": toward anyone
-
     about = positions["counterpart"].notna().to_numpy(dtype=bool)
+    asked = None
     if about.any():
         # A position about relations with X: one row per principal of X too.
         sel = np.flatnonzero(about)
@@ -262,43 +325,38 @@ def _attributed(
             ]
         ).sort_values(["pos_row", "principal", "counterpart_principal"], kind="stable")
         p_rows = p_rows.reset_index(drop=True)
-        # Each deed row once more per principal on its other side: its targets
-        # and its other doers, for the deed's own principal.
-        doers = deeds["doers"].astype(object)
-        targets = deeds["targets"].astype(object)
-        parties = doers.where(targets.isna(), doers + ";" + targets)
-        pt = attribute(roles, parties, deeds["start"], deeds["end"])
-        links = pd.DataFrame({"deed": pt["row"].to_numpy(), "other": pt["owner"]})
-        mine = pd.DataFrame({"deed": da["row"].to_numpy(), "principal": da["owner"]})
-        mine["d_row"] = np.arange(len(mine))
-        pairs = mine.merge(links, on="deed")
-        # Only sides some position asks about: no other deed row can meet one.
-        asked = set(p_rows["counterpart_principal"].dropna())
-        pairs = pairs[(pairs["other"] != pairs["principal"]) & pairs["other"].isin(asked)]
-        d_rows = pd.concat([d_rows, d_rows.iloc[pairs["d_row"].to_numpy()]], ignore_index=True)
-        d_other = np.concatenate([d_other, pairs["other"].to_numpy(dtype=object)])
+        asked = np.sort(pd.unique(p_rows["counterpart_principal"].dropna().to_numpy(dtype=object)))
+    found: dict = {}
+    deeds = _deeds(tables, roles, asked, found)
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
-    cp_owners = p_rows["counterpart_principal"].dropna().to_numpy(dtype=object)
-    found = np.concatenate([pa["owner"].to_numpy(dtype=object), da["owner"].to_numpy(dtype=object)])
-    owners = pd.Index(pd.unique(np.concatenate([found, cp_owners]))).sort_values()
+    names = [p_rows["principal"].to_numpy(dtype=object), found["deeds"].to_numpy(dtype=object)]
+    if asked is not None:
+        names.append(asked)
+    owners = pd.Index(pd.unique(np.concatenate(names))).sort_values()
     n_owners, n_issues = max(len(owners), 1), max(len(issues), 1)
-    others = pd.Index(["", *owners])  # code 0: toward anyone
-
-    def key(case: pd.Series, owner: pd.Series, issue: pd.Series, other) -> np.ndarray:
-        c = _codes(case, cases)
-        o = owners.get_indexer(owner.astype(str)).astype(np.int64)
-        k = (c * n_owners + o) * n_issues + _codes(issue, issues)
-        if not about.any():
-            return k
-        return k * len(others) + others.get_indexer(pd.Index(other).astype(str))
+    n_others = 1 + (len(asked) if asked is not None else 0)
 
     pos_sel = positions.iloc[p_rows["pos_row"].to_numpy()]
-    cp_col = p_rows["counterpart_principal"].fillna("").to_numpy(dtype=object)
-    p_key = key(pos_sel["case_id"], p_rows["principal"], pos_sel["issue_id"], cp_col)
-    d_key = key(d_rows["case_id"], d_rows["principal"], d_rows["issue_id"], d_other)
-    return p_rows, p_key, d_rows, d_key
+    p_other = np.zeros(len(p_rows), dtype=np.int64)
+    if asked is not None:
+        cp = p_rows["counterpart_principal"].to_numpy(dtype=object)
+        has = pd.notna(cp)
+        p_other[has] = pd.Index(asked).get_indexer(cp[has]) + 1
+    p_owner = owners.get_indexer(p_rows["principal"].astype(str)).astype(np.int64)
+    p_key = (
+        (_codes(pos_sel["case_id"], cases) * n_owners + p_owner) * n_issues
+        + _codes(pos_sel["issue_id"], issues)
+    ) * n_others + p_other
+    d_owner = owners.get_indexer(deeds.answers["owner"].astype(str)).astype(np.int64)
+    ev_case = _codes(tables.events["case_id"], cases)
+    link_issue = _codes(tables.event_issues["issue_id"], issues)
+    d_key = (
+        (ev_case[deeds.event] * n_owners + d_owner[deeds.answer]) * n_issues
+        + link_issue[deeds.link]
+    ) * n_others + deeds.other
+    return p_rows, p_key, deeds, d_key, owners
 
 
 #: Why a position cannot be tested, as codes: 0 it can be.
@@ -345,18 +403,15 @@ _N_CLASSES = len(STATUS_ORDER) * len(STANCES) * _KINDS * 2
 _CLASS_BITS = int(_N_CLASSES - 1).bit_length()
 
 
-def _deed_kinds(deeds: pd.DataFrame) -> np.ndarray:
+def _deed_kinds(deeds: _Deeds) -> np.ndarray:
     """Kind of each deed row (see above)."""
-    once = _is(deeds["occurrence"], "once")
-    start, end = _days(deeds["start"]), _days(deeds["end"])
-    return np.select([~once | (start == end), start != _OPEN], [0, 1], 2)
+    return np.select([~deeds.once | (deeds.start == deeds.end), deeds.start != _OPEN], [0, 1], 2)
 
 
-def _event_classes(deeds: pd.DataFrame, kinds: np.ndarray) -> np.ndarray:
-    status = _codes(deeds["status"], pd.Index(STATUS_ORDER))
-    stance = deeds["stance"].to_numpy(dtype=np.int64) + 2
-    imprecise = (~_is(deeds["precision"], "day")).astype(np.int64)
-    return ((status * len(STANCES) + stance) * _KINDS + kinds) * 2 + imprecise
+def _event_classes(deeds: _Deeds, kinds: np.ndarray) -> np.ndarray:
+    stance = deeds.stance + 2
+    imprecise = (~deeds.precise).astype(np.int64)
+    return ((deeds.status * len(STANCES) + stance) * _KINDS + kinds) * 2 + imprecise
 
 
 def _class_parts(weights: dict[str, float]) -> tuple[np.ndarray, ...]:
@@ -545,11 +600,13 @@ def _partial_weights(
                - x * sum[e <= x] coef + sum[e <= x] coef * e
 
     and the window [lo, hi] holds G(hi) - G(lo - 1). The four sums are prefix
-    sums over deeds sorted by (key, s) and by (key, e), read at each window's
-    bounds: no pairs are formed. They run in extended precision; sums that land
-    next to a threshold are checked against the pairs (:func:`say_do`).
+    sums over deeds sorted by (stance, key, s) and by (stance, key, e), read at
+    each window's bounds: no pairs are formed. They run in extended precision;
+    sums that land next to a threshold are checked against the pairs
+    (:func:`say_do`).
     """
-    out = np.zeros((len(pos_key), len(STANCES)))
+    n_v = len(STANCES)
+    out = np.zeros((len(pos_key), n_v))
     if not len(ev_key) or not len(pos_key):
         return out
     origin = ev_start.min() - 1
@@ -558,44 +615,48 @@ def _partial_weights(
     lo = np.where(pos_lo == _OPEN, 0, np.clip(pos_lo - origin, 0, top))
     hi = np.where(pos_hi == _OPEN, top, np.clip(pos_hi - origin, 0, top))
     day_bits = top.bit_length()
-    if int(max(ev_key.max(), pos_key.max(), 1)).bit_length() + day_bits > 62:
+    key_bits = int(max(ev_key.max(), pos_key.max(), 1)).bit_length()
+    if 3 + key_bits + day_bits > 62:
         raise ValueError("too many actors x issues and days to pack into 63 bits")
     shift = np.int64(day_bits)
-    base_key = pos_key << shift
-    for v in range(len(STANCES)):
-        m = stance == v
-        if not m.any():
-            continue
-        key, c = ev_key[m] << shift, coef[m]
-        sums = []
-        for day in (s[m], e[m]):  # sorted by (key, s), then by (key, e)
-            packed = key | day
-            order = np.argsort(packed, kind="stable")
-            packed = packed[order]
-            cum = np.zeros((2, len(order) + 1), dtype=np.longdouble)
-            np.cumsum(c[order], out=cum[0, 1:])
-            np.cumsum(c[order] * day[order], out=cum[1, 1:])
-            sums.append((packed, cum))
-
-        out[:, v] = (_upto(sums, base_key, hi) - _upto(sums, base_key, lo - 1)).astype(np.float64)
+    # (stance, key) in the high bits: each stance's deeds form one run, sorted by key.
+    group = (stance.astype(np.int64) << np.int64(key_bits) | ev_key) << shift
+    sums = []
+    for day in (s, e):
+        packed = group | day
+        order = np.argsort(packed, kind="stable")
+        c = coef[order]
+        cum = np.zeros((2, len(order) + 1), dtype=np.longdouble)
+        np.cumsum(c, out=cum[0, 1:])
+        np.cumsum(c * day[order], out=cum[1, 1:])
+        sums.append((packed[order], cum))
+    # Ask in sorted order, one stance after another: the searches walk memory forwards.
+    by = np.argsort(pos_key, kind="stable")
+    for v in range(n_v):
+        base = ((np.int64(v) << np.int64(key_bits)) | pos_key[by]) << shift
+        out[by, v] = _window_sum(sums, base, lo[by], hi[by])
     return out
 
 
-def _upto(sums: list, base_key: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """G(x) of :func:`_partial_weights` for each key in ``base_key``."""
-    x = np.maximum(x, 0)  # no deed starts before day 1: G(-1) = G(0) = 0
+def _window_sum(sums: list, base: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """G(hi) - G(lo - 1) of :func:`_partial_weights` for each (stance, key) in ``base``."""
     (ps, cs), (pe, ce) = sums
-    a = np.searchsorted(ps, base_key, side="left")
-    b = np.searchsorted(ps, base_key | x, side="right")
-    c = np.searchsorted(pe, base_key, side="left")
-    d = np.searchsorted(pe, base_key | x, side="right")
-    xl = x.astype(np.longdouble)
-    return (
-        (xl + 1) * (cs[0, b] - cs[0, a])
-        - (cs[1, b] - cs[1, a])
-        - xl * (ce[0, d] - ce[0, c])
-        + (ce[1, d] - ce[1, c])
-    )
+    first = np.searchsorted(ps, base, side="left")  # the same in both orders
+    if not len(first) or first[-1] == len(ps) and first[0] == len(ps):
+        return np.zeros(len(base))
+    total = np.zeros(len(base), dtype=np.longdouble)
+    for x, sign in ((hi, 1), (np.maximum(lo - 1, 0), -1)):  # G(-1) = G(0) = 0
+        b = np.searchsorted(ps, base | x, side="right")
+        d = np.searchsorted(pe, base | x, side="right")
+        xl = x.astype(np.longdouble)
+        g = (
+            (xl + 1) * (cs[0, b] - cs[0, first])
+            - (cs[1, b] - cs[1, first])
+            - xl * (ce[0, d] - ce[0, first])
+            + (ce[1, d] - ce[1, first])
+        )
+        total += sign * g
+    return total.astype(np.float64)
 
 
 #: Sums of partial shares this close to a threshold are recomputed from the pairs.
@@ -735,7 +796,7 @@ def say_do(
     """
     w = resolve_weights(weights)
     pos = select_positions(tables, actors, issues, start, end, case, attribution)
-    p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group, _VERDICT_COLUMNS)
+    p_rows, pos_key, deeds, ev_key, _ = _attributed(tables, pos, attribution, group)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
     stated = tested["stance"].to_numpy(dtype=np.int64)
     lo, hi, untestable, empty = _windows(tested)
@@ -760,7 +821,7 @@ def say_do(
     if evidence is not False:
         wanted = None if evidence is True else set(evidence)
         verdict = np.asarray(out["verdict"].astype(str))
-        ids = _evidence_ids(tested, pos_key, deeds, ev_key, verdict, wanted, w)
+        ids = _evidence_ids(tables, tested, pos_key, deeds, ev_key, verdict, wanted, w)
         out["evidence_ids"] = pd.Series(ids, index=out.index, dtype=object)
     return out
 
@@ -787,7 +848,7 @@ def _weigh(
     lo: np.ndarray,
     hi: np.ndarray,
     dead: np.ndarray,
-    deeds: pd.DataFrame,
+    deeds: _Deeds,
     ev_key: np.ndarray,
     w: dict[str, float],
     stated: np.ndarray,
@@ -796,11 +857,11 @@ def _weigh(
 
     Rows in ``dead`` (claims deeds cannot test, empty windows) get nothing.
     """
-    ev_start, ev_end = _days(deeds["start"]), _days(deeds["end"])
+    ev_start, ev_end = deeds.start, deeds.end
     kinds = _deed_kinds(deeds)
     classes = _event_classes(deeds, kinds)
     counts = window_counts(pos_key, lo, hi, ev_key, ev_start, ev_end, classes, _lookup(w))
-    ev_w = _status_weights(deeds, w)
+    ev_w = _status_weights(deeds.status, w)
     sv = classes // (2 * _KINDS)  # status x stance
     opened = (kinds == 2) & (ev_w > 0)
     open_start = _open_start_totals(pos_key, lo == _OPEN, ev_key[opened], sv[opened])
@@ -825,9 +886,9 @@ def _weigh(
     if near.any():
         rows = np.flatnonzero(near)
         mine = np.flatnonzero(np.isin(ev_key, pos_key[rows]))  # their keys' deeds only
-        few = deeds.iloc[mine]
-        pr = _pairs(tested.iloc[rows], pos_key[rows], few, ev_key[mine], w, ordered=False)
-        v = few["stance"].to_numpy(dtype=np.int64)[pr["e_idx"]] + 2
+        few = deeds.take(mine)
+        pr = _pairs(tested.iloc[rows], pos_key[rows], few, ev_key[mine], w)
+        v = few.stance[pr["e_idx"]] + 2
         exact = np.bincount(
             pr["p_idx"] * len(STANCES) + v,
             weights=np.where(pr["counted"], pr["weight"], 0.0),
@@ -871,13 +932,13 @@ def evidence(
     known = tables.positions["position_id"]
     ids = check_ids("position", position_ids, known) if position_ids is not None else None
     pos = tables.positions if ids is None else tables.positions[known.isin(ids)]
-    p_rows, pos_key, deeds, ev_key = _attributed(tables, pos, attribution, group)
+    p_rows, pos_key, deeds, ev_key, owners = _attributed(tables, pos, attribution, group)
     tested = pos.iloc[p_rows["pos_row"].to_numpy()]
-    pr = _pairs(tested, pos_key, deeds, ev_key, w)
+    pr = _pairs(tested, pos_key, deeds, ev_key, w, rank=_event_rank(tables, deeds))
     p_idx, e_idx = pr["p_idx"], pr["e_idx"]
     # The verdict of each row, from its pairs, says which deeds decided it.
     stated = tested["stance"].to_numpy(dtype=np.int64)
-    v = deeds["stance"].to_numpy(dtype=np.int64)[e_idx] + 2
+    v = deeds.stance[e_idx] + 2
     n_v = len(STANCES)
     cell = p_idx * n_v + v
     counted = pr["counted"]
@@ -887,11 +948,12 @@ def evidence(
     verdict = _decide(n.reshape(-1, 1, n_v), mass.reshape(-1, n_v), stated, untestable)["verdict"]
     side = _deciding_side(np.asarray(verdict.codes), _sides(stated))
 
-    pairs = deeds.iloc[e_idx].reset_index(drop=True).drop(columns="principal")
+    pairs = _deed_frame(tables, deeds.event[e_idx], deeds.link[e_idx])
     pairs.insert(0, "position_id", tested["position_id"].to_numpy()[p_idx])
     pairs.insert(1, "principal", p_rows["principal"].to_numpy()[p_idx])
     counterpart = p_rows["counterpart_principal"].to_numpy(dtype=object)[p_idx]
     pairs.insert(2, "counterpart_principal", pd.array(counterpart, dtype="string"))
+    pairs.insert(3, "via", deeds.answers["via"].to_numpy(dtype=object)[deeds.answer[e_idx]])
     pairs["role"] = pd.Categorical(
         np.where(pr["contra"], "contradicts", "agrees"), ["contradicts", "agrees"]
     )
@@ -899,7 +961,7 @@ def evidence(
     pairs["weight"] = pr["weight"]
     pairs["counted"] = counted
     pairs["deciding"] = counted & side[p_idx, v]
-    pairs["imprecise"] = pairs["precision"].astype(str).to_numpy() != "day"
+    pairs["imprecise"] = ~deeds.precise[e_idx]
     return pairs.sort_values(
         ["position_id", "principal", "start", "event_id"], kind="stable"
     ).reset_index(drop=True)
@@ -923,23 +985,24 @@ def _shares(
 def _pairs(
     tested: pd.DataFrame,
     pos_key: np.ndarray,
-    deeds: pd.DataFrame,
+    deeds: _Deeds,
     ev_key: np.ndarray,
     w: dict[str, float],
-    ordered: bool = True,
+    rank: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every (tested row, deed row) pair whose key matches and dates can meet.
 
     Returns index arrays ``p_idx`` (into ``tested``) and ``e_idx`` (into
-    ``deeds``) in (row, deed start with open starts last, event id) order
-    (when ``ordered``; else grouped by row in no set order), and
+    ``deeds``) in (row, deed start with open starts last, ``rank``) order
+    (with ``rank``, each deed row's event id rank; else grouped by row, in no
+    set order within it), and
     per pair ``contra``, ``share``, ``weight`` (status weight x share) and
     ``counted`` (it weighs, for a claim deeds can test). Pairs are formed only
     here, for the evidence asked for; verdicts never need them.
     """
-    ev_w = _status_weights(deeds, w)
+    ev_w = _status_weights(deeds.status, w)
     lo, hi, untestable, empty = _windows(tested)  # _OPEN is the earliest day
-    ev_s, ev_e = _days(deeds["start"]), _days(deeds["end"])
+    ev_s, ev_e = deeds.start, deeds.end.copy()
     latest = np.iinfo(np.int64).max
     ev_e[ev_e == _OPEN], hi[hi == _OPEN] = latest, latest  # an open upper bound is the latest
     # Deeds sorted by key, then start (unknown starts last), then id: each row's
@@ -947,11 +1010,10 @@ def _pairs(
     # end, and those with no known start — already in the order evidence is listed in.
     start_order = np.where(ev_s == _OPEN, latest, ev_s)
     days = np.unique(start_order)
-    rank = np.searchsorted(days, start_order)
-    by_id = _id_rank(deeds["event_id"]) if ordered else np.zeros(len(deeds), dtype=np.int64)
-    order = np.lexsort((by_id, rank, ev_key))
+    by_day = np.searchsorted(days, start_order)
+    order = np.lexsort((by_day, ev_key) if rank is None else (rank, by_day, ev_key))
     n_days = len(days) + 1
-    packed = ev_key[order] * n_days + rank[order]
+    packed = ev_key[order] * n_days + by_day[order]
     base = pos_key * n_days
     first = np.searchsorted(packed, base, side="left")
     last = np.searchsorted(packed, base + n_days, side="left")
@@ -968,9 +1030,8 @@ def _pairs(
     hit = (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
     p_idx, e_idx = p_idx[hit], e_idx[hit]
     stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
-    contra = np.abs(deeds["stance"].to_numpy(dtype=np.int64)[e_idx] - stated) >= CONTRADICTS_AT
-    once = _is(deeds["occurrence"], "once")[e_idx]
-    share = _shares(once, ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
+    contra = np.abs(deeds.stance[e_idx] - stated) >= CONTRADICTS_AT
+    share = _shares(deeds.once[e_idx], ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
     weight = ev_w[e_idx] * share
     return {
         "p_idx": p_idx,
@@ -982,18 +1043,22 @@ def _pairs(
     }
 
 
-def _id_rank(ids: pd.Series) -> np.ndarray:
-    """Each id's rank in sorted order (equal ids share a rank)."""
+def _event_rank(tables: Tables, deeds: _Deeds) -> np.ndarray:
+    """Each deed row's rank by event id (equal ids share a rank)."""
+    ids = tables.events["event_id"]
     if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
         ranked = pc.rank(pa.array(ids), sort_keys="ascending", tiebreaker="dense")
-        return ranked.to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.factorize(ids.astype(str), sort=True)[0]
+        by_event = ranked.to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        by_event = pd.factorize(ids.astype(str), sort=True)[0]
+    return by_event[deeds.event]
 
 
 def _evidence_ids(
+    tables: Tables,
     tested: pd.DataFrame,
     pos_key: np.ndarray,
-    deeds: pd.DataFrame,
+    deeds: _Deeds,
     ev_key: np.ndarray,
     verdict: np.ndarray,
     wanted: set[str] | None,
@@ -1006,14 +1071,15 @@ def _evidence_ids(
         else tested["position_id"].isin(wanted).to_numpy()
     )
     rows = np.flatnonzero(asked)
-    pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w)
+    pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w, _event_rank(tables, deeds))
     codes = pd.Categorical(verdict[rows], categories=list(VERDICTS)).codes
     stated = tested["stance"].to_numpy(dtype=np.int64)[rows]
     side = _deciding_side(np.asarray(codes), _sides(stated))
-    v = deeds["stance"].to_numpy(dtype=np.int64)[pr["e_idx"]] + 2
+    v = deeds.stance[pr["e_idx"]] + 2
     keep = pr["counted"] & side[pr["p_idx"], v]
     p_idx = pr["p_idx"][keep]
-    ids = deeds["event_id"].astype(str).to_numpy()[pr["e_idx"][keep]]
+    events = deeds.event[pr["e_idx"][keep]]
+    ids = pa.array(tables.events["event_id"]).take(events).to_numpy(zero_copy_only=False)
     counts = np.bincount(p_idx, minlength=len(rows))
     per_row = np.split(ids, np.cumsum(counts)[:-1]) if len(rows) else []
     result: list[tuple[str, ...] | None] = [None] * len(tested)
