@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -514,12 +515,16 @@ def window_counts(
     base, lo, hi = base[order], lo[order], hi[order]
     upto = np.searchsorted(by_start, base | (hi << day_shift) | mask, side="right")
     before = np.searchsorted(by_end, base | (lo << day_shift), side="left")
+
+    # A window sum never exceeds the deeds of one key: that bounds each field.
+    key_of = by_start >> key_shift
+    edges = np.flatnonzero(np.diff(key_of)) if len(key_of) > 1 else np.array([], dtype=np.int64)
+    runs = np.diff(np.concatenate([[-1], edges, [len(key_of) - 1]]))
     class_s = (by_start & mask).astype(np.intp)
     class_e = (by_end & mask).astype(np.intp)
-    del by_start, by_end
-
+    del by_start, by_end, key_of
     prefix = np.zeros(len(ev_key) + 1, dtype=np.int64)
-    for table, fields in _pack(lookup, len(ev_key)):
+    for table, fields in _pack(lookup, int(runs.max())):
         # Events of smaller keys come first in both orders, so their sums cancel:
         # (start-sum up to hi) - (end-sum below lo) is the window sum of this key.
         np.cumsum(table[class_s], out=prefix[1:])
@@ -533,13 +538,14 @@ def window_counts(
     return unsorted
 
 
-def _pack(lookup: np.ndarray, n_events: int) -> list[tuple[np.ndarray, list]]:
+def _pack(lookup: np.ndarray, most: int) -> list[tuple[np.ndarray, list]]:
     """Pack lookup columns side by side into int64 words, as bit fields.
 
-    A field is wide enough for its column's sum over every event, so prefix
-    sums of a word never carry from one field into the next, and the
-    difference of two prefix sums is the packed difference of each field.
-    One cumulative sum then serves two or three columns.
+    A field is wide enough for its column's sum over ``most`` events (the
+    most any window can hold). Prefix sums of a word may carry from one field
+    into the next and wrap around 64 bits, but the difference of two prefix
+    sums is exact modulo 2**64: it is the packed window sum of each field,
+    each of which fits its field. One cumulative sum then serves several columns.
     """
     words: list[tuple[np.ndarray, list]] = []
     table, fields, used = np.zeros(lookup.shape[1], dtype=np.int64), [], 0
@@ -547,7 +553,7 @@ def _pack(lookup: np.ndarray, n_events: int) -> list[tuple[np.ndarray, list]]:
         top = int(col.max())
         if top == 0:
             continue  # nothing to sum
-        width = (top * n_events).bit_length()
+        width = (top * most).bit_length()
         if used + width > 63:
             words.append((table, fields))
             table, fields, used = np.zeros(lookup.shape[1], dtype=np.int64), [], 0
@@ -842,6 +848,23 @@ COLUMNS = (
 )
 
 
+def _uncounted(pos_key, lo, hi, deeds: _Deeds, ev_key, classes, kinds, w) -> tuple:
+    """What the window counts leave out: deeds with no earliest date (kind 2),
+    by status x stance, and the partial weights of deeds of kind 1."""
+    ev_w = _status_weights(deeds.status, w)
+    sv = classes // (2 * _KINDS)  # status x stance
+    opened = (kinds == 2) & (ev_w > 0)
+    open_start = _open_start_totals(pos_key, lo == _OPEN, ev_key[opened], sv[opened])
+    part = (kinds == 1) & (ev_w > 0)
+    s, e = deeds.start[part], deeds.end[part]
+    days = (e - s + 1).astype(np.longdouble)
+    partial = _partial_weights(
+        pos_key, lo, hi, ev_key[part], s, e,
+        ev_w[part].astype(np.longdouble) / days, sv[part] % len(STANCES),
+    )  # fmt: skip
+    return open_start, partial
+
+
 def _weigh(
     tested: pd.DataFrame,
     pos_key: np.ndarray,
@@ -860,17 +883,15 @@ def _weigh(
     ev_start, ev_end = deeds.start, deeds.end
     kinds = _deed_kinds(deeds)
     classes = _event_classes(deeds, kinds)
-    counts = window_counts(pos_key, lo, hi, ev_key, ev_start, ev_end, classes, _lookup(w))
-    ev_w = _status_weights(deeds.status, w)
-    sv = classes // (2 * _KINDS)  # status x stance
-    opened = (kinds == 2) & (ev_w > 0)
-    open_start = _open_start_totals(pos_key, lo == _OPEN, ev_key[opened], sv[opened])
-    part = (kinds == 1) & (ev_w > 0)
-    days = (ev_end[part] - ev_start[part] + 1).astype(np.longdouble)
-    partial = _partial_weights(
-        pos_key, lo, hi, ev_key[part], ev_start[part], ev_end[part],
-        ev_w[part].astype(np.longdouble) / days, sv[part] % len(STANCES),
-    )  # fmt: skip
+    # The counts and the partial weights read the same arrays and write nothing
+    # shared; numpy sorts and sums without the interpreter lock, so the two
+    # run side by side on two cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counting = pool.submit(
+            window_counts, pos_key, lo, hi, ev_key, ev_start, ev_end, classes, _lookup(w)
+        )
+        open_start, partial = _uncounted(pos_key, lo, hi, deeds, ev_key, classes, kinds, w)
+        counts = counting.result()
     counts[dead], partial[dead], open_start[dead] = 0, 0.0, 0
     n_sv, mass, n_imprecise = _tally(counts, partial, open_start, w)
 
