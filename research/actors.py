@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from research.columnar import split_lists
+
 #: Kinds of role, grouped as ``attribution=`` names them.
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "office_holder": (
@@ -176,8 +178,8 @@ def attribution_codes(
     # Factorise the column as it is (Arrow strings stay Arrow): one Python string
     # per distinct `who`, not per row.
     cheap = isinstance(who.dtype, pd.StringDtype | pd.CategoricalDtype)
-    codes, uniques = pd.factorize(who if cheap else who.astype(str))
-    uniques = [str(u) for u in uniques]
+    codes, distinct = pd.factorize(who if cheap else who.astype(str))
+    uniques = pd.Series(distinct, dtype=pd.StringDtype("pyarrow"))
     n = len(codes)
 
     def resolve(ids: str, s, e) -> list[tuple[str, frozenset[str], str]]:
@@ -211,7 +213,7 @@ def attribution_codes(
     for i in np.flatnonzero(~timeless[codes]) if n else []:
         s = None if starts is None or pd.isna(starts[i]) else pd.Timestamp(starts[i])
         e = None if ends is None or pd.isna(ends[i]) else pd.Timestamp(ends[i])
-        for p, chain, via in resolve(uniques[codes[i]], s, e):
+        for p, chain, via in resolve(str(uniques.iloc[codes[i]]), s, e):
             d_rows.append(i)
             d_owner.append(p)
             d_chain.append(chain)
@@ -234,7 +236,7 @@ def attribution_codes(
     return rows, answer.astype(np.int64), answers
 
 
-def _timeless_answers(roles: Roles | None, uniques: list[str], resolve) -> tuple:
+def _timeless_answers(roles: Roles | None, uniques: pd.Series, resolve) -> tuple:
     """Principals of each distinct ``who`` whose actors' roles carry no dates.
 
     Each actor is resolved once; a ``who`` of several actors takes its actors'
@@ -245,10 +247,9 @@ def _timeless_answers(roles: Roles | None, uniques: list[str], resolve) -> tuple
     Returns (timeless per ``who``, then per answer: owner, chain, via; and the
     number of answers per ``who``, zero for one whose roles carry dates).
     """
-    parts = [ids.split(";") for ids in uniques]
-    n_parts = np.array([len(x) for x in parts], dtype=np.int64)
-    part_actor, actors = pd.factorize(np.array([a for x in parts for a in x], dtype=object))
-    parent = np.repeat(np.arange(len(uniques)), n_parts)
+    parent, items = split_lists(uniques, ";")
+    part_actor, found = pd.factorize(items)
+    actors = [str(a) for a in found]
     actor_timeless = np.array([roles is None or roles.timeless(a) for a in actors], dtype=bool)
     still = np.ones(len(uniques), dtype=bool)
     np.logical_and.at(still, parent, actor_timeless[part_actor])
@@ -275,7 +276,7 @@ def _timeless_answers(roles: Roles | None, uniques: list[str], resolve) -> tuple
     same = (item_parent[1:] == item_parent[:-1]) & (owner_code[item][1:] == owner_code[item][:-1])
     shared = np.unique(item_parent[1:][same])
     plain = ~np.isin(item_parent, shared)
-    merged = [(w, x) for w in shared for x in resolve(uniques[w], None, None)]
+    merged = [(w, x) for w in shared for x in resolve(str(uniques.iloc[w]), None, None)]
     parent_all = np.concatenate(
         [item_parent[plain], np.array([w for w, _ in merged], dtype=np.int64)]
     )
