@@ -1032,9 +1032,20 @@ def _pairs(
     start_order = np.where(ev_s == _OPEN, latest, ev_s)
     days = np.unique(start_order)
     by_day = np.searchsorted(days, start_order)
-    order = np.lexsort((by_day, ev_key) if rank is None else (rank, by_day, ev_key))
     n_days = len(days) + 1
-    packed = ev_key[order] * n_days + by_day[order]
+    packed = ev_key * n_days + by_day
+    if rank is None:
+        order = np.argsort(packed, kind="stable")
+    elif (
+        int(max(packed.max(initial=0), 1)).bit_length()
+        + int(max(rank.max(initial=0), 1)).bit_length()
+        <= 63
+    ):  # one sort of one packed integer beats a lexsort
+        width = np.int64(int(max(rank.max(initial=0), 1)).bit_length())
+        order = np.argsort((packed << width) | rank)
+    else:
+        order = np.lexsort((rank, packed))
+    packed = packed[order]
     base = pos_key * n_days
     first = np.searchsorted(packed, base, side="left")
     last = np.searchsorted(packed, base + n_days, side="left")
@@ -1068,7 +1079,10 @@ def _event_rank(tables: Tables, deeds: _Deeds) -> np.ndarray:
     """Each deed row's rank by event id (equal ids share a rank)."""
     ids = tables.events["event_id"]
     if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
-        ranked = pc.rank(pa.array(ids), sort_keys="ascending", tiebreaker="dense")
+        data = pa.array(ids)
+        if len(data) < 2 or pc.all(pc.less(data[:-1], data[1:])).as_py():
+            return deeds.event.astype(np.int64)  # listed in id order already (and unique)
+        ranked = pc.rank(data, sort_keys="ascending", tiebreaker="dense")
         by_event = ranked.to_numpy(zero_copy_only=False).astype(np.int64)
     else:
         by_event = pd.factorize(ids.astype(str), sort=True)[0]
@@ -1101,11 +1115,13 @@ def _evidence_ids(
     p_idx = pr["p_idx"][keep]
     events = deeds.event[pr["e_idx"][keep]]
     ids = pa.array(tables.events["event_id"]).take(events).to_numpy(zero_copy_only=False)
-    counts = np.bincount(p_idx, minlength=len(rows))
-    per_row = np.split(ids, np.cumsum(counts)[:-1]) if len(rows) else []
+    ends = np.cumsum(np.bincount(p_idx, minlength=len(rows))).tolist()
+    ids = ids.tolist()
     result: list[tuple[str, ...] | None] = [None] * len(tested)
-    for r, chunk in zip(rows, per_row, strict=True):
-        result[r] = tuple(chunk.tolist())
+    start = 0
+    for r, end in zip(rows.tolist(), ends, strict=True):
+        result[r] = tuple(ids[start:end])
+        start = end
     return result
 
 
