@@ -75,13 +75,18 @@ class Roles:
         start = spans(r["start"], open_start=False, open_end=False)["start"]
         end = spans(r["end"], open_start=False, open_end=False)["end"]
         self._up: dict[str, list[tuple[str, object, object, str]]] = {}
-        ids = r["role_id"].astype(str)
+        # Missing dates as None, found for the whole column at once.
+        starts = start.astype(object).where(start.notna(), None).tolist()
+        ends = end.astype(object).where(end.notna(), None).tolist()
         for a, b, s, e, rid in zip(
-            r["actor_id"].astype(str), r["for_id"].astype(str), start, end, ids, strict=True
+            r["actor_id"].astype(str).tolist(),
+            r["for_id"].astype(str).tolist(),
+            starts,
+            ends,
+            r["role_id"].astype(str).tolist(),
+            strict=True,
         ):
-            self._up.setdefault(a, []).append(
-                (b, None if pd.isna(s) else s, None if pd.isna(e) else e, rid)
-            )
+            self._up.setdefault(a, []).append((b, s, e, rid))
         self._timeless = {
             a: all(s is None and e is None for _, s, e, _ in ups) for a, ups in self._up.items()
         }
