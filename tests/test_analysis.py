@@ -613,3 +613,37 @@ def test_s_scores_follow_fpsims_definition_on_a_hand_table():
     assert s["s_squared"] == pytest.approx(1 - 2 * 13 / (4 * 16))  # 0.59375
     weighted = scores(a, b, issue_weights=np.array([1, 2, 1, 1]))
     assert weighted["s_score"] == pytest.approx(1 - 2 * 7 / (5 * 4))  # 0.3
+
+
+def test_window_counts_stay_exact_when_packed_prefix_sums_wrap_around():
+    """Thousands of keys with a few deeds each: the packed fields are two bits wide,
+    so running sums carry across fields and wrap past 64 bits; window sums must not."""
+    from research.saydo import _lookup, resolve_weights, window_counts
+
+    rng = np.random.default_rng(7)
+    n_keys, per_key = 5000, 3
+    ev_key = np.repeat(np.arange(n_keys), per_key)
+    ev_start = rng.integers(0, 400, len(ev_key))
+    ev_end = ev_start + rng.integers(0, 30, len(ev_key))
+    ev_class = rng.integers(0, 2, len(ev_key))  # few classes: a window holds up to 3 of one
+    pos_key = rng.integers(0, n_keys, 3000)
+    pos_lo = rng.integers(0, 420, len(pos_key))
+    pos_hi = pos_lo + rng.integers(0, 60, len(pos_key))
+    lookup = _lookup(resolve_weights())
+    got = window_counts(pos_key, pos_lo, pos_hi, ev_key, ev_start, ev_end, ev_class, lookup)
+    for p in range(0, len(pos_key), 97):
+        meets = (ev_key == pos_key[p]) & (ev_start <= pos_hi[p]) & (ev_end >= pos_lo[p])
+        want = lookup[:, ev_class[meets]].sum(axis=1)
+        assert (got[p] == want).all(), p
+
+
+def test_rows_of_follows_frames_replaced_after_loading(t):
+    import dataclasses
+
+    rows = t.rows_of("event_issues", "event_id")
+    assert (t.events["event_id"].to_numpy()[rows] == t.event_issues["event_id"].to_numpy()).all()
+    flipped = dataclasses.replace(t, events=t.events.iloc[::-1].reset_index(drop=True))
+    again = flipped.rows_of("event_issues", "event_id")
+    assert (again == len(t.events) - 1 - rows).all()
+    with pytest.raises(ValueError, match="refers to no table"):
+        t.rows_of("events", "summary")
