@@ -14,8 +14,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
+import shlex
+import socket
+import subprocess
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -390,3 +396,47 @@ def test_reports_run_on_the_projects_kernel_whatever_kernelspecs_are_on_jupyter_
     assert nb["metadata"]["kernelspec"]["name"] == "research"
     printed = ["".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if "text" in o]
     assert printed == ["tiny report tiny\n"]
+
+
+def test_make_lab_opens_new_notebooks_on_the_projects_kernel(tmp_path):
+    """JupyterLab started as `make lab` starts it reports `research` as its default kernel."""
+    dry = subprocess.run(
+        ["make", "-s", "-n", "-o", ".venv/.synced", "lab"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [line] = [ln for ln in dry.stdout.splitlines() if "jupyter lab" in ln]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = shlex.split(line) + [
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.token=test",
+        "--allow-root",
+    ]
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    lab = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/kernelspecs", headers={"Authorization": "token test"}
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    specs = json.load(response)
+                break
+            except OSError:
+                assert lab.poll() is None and time.monotonic() < deadline, lab.stderr.read()
+                time.sleep(0.3)
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
+    assert specs["default"] == "research"
+    assert "research" in specs["kernelspecs"]
