@@ -19,6 +19,7 @@ import re
 import shlex
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -152,7 +153,14 @@ def hostile(tmp_path_factory) -> Built:
     (out / "line_magic.ipynb").write_bytes(LAST_GOOD_NB)
     tmp = base / "systemtmp"
     tmp.mkdir()
+    for spec in ("python3", "research"):  # kernelspecs elsewhere that cannot start
+        folder = base / "jupyter" / "kernels" / spec
+        folder.mkdir(parents=True)
+        argv = ["/bin/false", "{connection_file}"]
+        spec_json = {"argv": argv, "display_name": spec, "language": "python"}
+        (folder / "kernel.json").write_text(json.dumps(spec_json))
     with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUPYTER_PATH", str(base / "jupyter"))
         mp.setenv("TMPDIR", str(tmp))
         mp.setattr(tempfile, "tempdir", str(tmp))
         code, stderr = run(out, reports_file, jobs=2, timeout=5)
@@ -215,6 +223,21 @@ def test_index_marks_failed_reports_with_time_and_reason_and_links_last_good_pag
     assert items  # the regex above found the list
 
 
+def test_progress_shows_queued_running_and_done_truthfully(hostile):
+    """Two workers: never more than two reports running; the rest wait as queued; every
+    report ends in the state its summary line gives."""
+    lines = [ln for ln in hostile.stderr.splitlines() if ln.startswith("[")]
+    states = [
+        dict(re.findall(r"(\w+):(queued|running|built|unchanged|failed)", ln)) for ln in lines
+    ]
+    assert all(list(s.values()).count("running") <= 2 for s in states), lines
+    first_run = next(s for s in states if "running" in s.values())
+    executed = [n for n in [GOOD, *EXECUTED] if first_run[n] == "queued"]
+    assert len(executed) >= len(EXECUTED) - 1, first_run  # taken one by one, not all at once
+    for name, state in states[-1].items():
+        assert re.match(rf"  {name}\s+{state} ", summary_line(hostile.stderr, name))
+
+
 def test_a_failing_build_leaves_no_temporary_files(hostile):
     assert [p.name for p in hostile.out.iterdir() if p.name.startswith(".")] == []
     assert list(hostile.tmp.iterdir()) == []
@@ -234,43 +257,31 @@ def tiny_list(path: Path, delay: float, names=("tiny",)) -> Path:
     return path
 
 
-def test_a_fixed_report_drops_its_failure_files_and_index_mark(tmp_path, private_tmp):
-    out = tmp_path / "out"
-    code, err = run(out, tiny_list(tmp_path / "r.toml", -1))
-    assert (
-        code == 1 and (out / "tiny.failed.ipynb").exists() and (out / "tiny.failed.json").exists()
-    )
+def assert_no_failure_left(out: Path) -> None:
+    assert not (out / "tiny.failed.ipynb").exists() and not (out / "tiny.failed.json").exists()
+    assert "failed" not in (out / "index.html").read_text()
+
+
+def test_a_fixed_report_drops_its_failure_files_and_its_mark_in_the_index(tmp_path, private_tmp):
+    out, reports = tmp_path / "out", tmp_path / "r.toml"
+    code, err = run(out, tiny_list(reports, -1))
+    assert code == 1 and (out / "tiny.failed.ipynb").exists(), err
     assert "Latest build failed" in (out / "index.html").read_text()
-    code, err = run(out, tiny_list(tmp_path / "r.toml", 0))
-    assert code == 0, err
-    assert re.search(r"  tiny\s+built ", err)
-    assert not (out / "tiny.failed.ipynb").exists() and not (out / "tiny.failed.json").exists()
-    assert "failed" not in (out / "index.html").read_text()
-    assert list(private_tmp.iterdir()) == []
-
-
-def test_a_report_restored_to_its_last_good_inputs_is_unchanged_and_unmarked(tmp_path, private_tmp):
-    out = tmp_path / "out"
-    assert run(out, tiny_list(tmp_path / "r.toml", 0))[0] == 0
+    # Fixed: built, and the failure is gone.
+    code, err = run(out, tiny_list(reports, 0))
+    assert code == 0 and re.search(r"  tiny\s+built ", err), err
+    assert_no_failure_left(out)
     good = (out / "tiny.html").read_bytes()
-    assert run(out, tiny_list(tmp_path / "r.toml", -1))[0] == 1
-    assert (out / "tiny.html").read_bytes() == good  # the last good page stays
-    code, err = run(out, tiny_list(tmp_path / "r.toml", 0))
+    # Broken again: the last good page stays, and the index marks the report.
+    assert run(out, tiny_list(reports, -1))[0] == 1
+    assert (out / "tiny.html").read_bytes() == good
+    assert (out / "tiny.failed.json").exists()
+    assert "Latest build failed" in (out / "index.html").read_text()
+    # Restored to the inputs of the last good build: unchanged, and the failure is gone.
+    code, err = run(out, tiny_list(reports, 0))
     assert code == 0 and re.search(r"  tiny\s+unchanged ", err), err
-    assert not (out / "tiny.failed.ipynb").exists() and not (out / "tiny.failed.json").exists()
-    assert "failed" not in (out / "index.html").read_text()
-
-
-def test_progress_shows_queued_reports_as_queued_until_a_worker_takes_them(tmp_path, private_tmp):
-    code, err = run(tmp_path / "out", tiny_list(tmp_path / "r.toml", 0, ("one", "two")), jobs=1)
-    assert code == 0, err
-    states = [
-        dict(re.findall(r"(one|two):(\w+)", ln)) for ln in err.splitlines() if ln.startswith("[")
-    ]
-    assert states[0] == {"one": "running", "two": "queued"}, states
-    assert {"one": "running", "two": "running"} not in states  # one worker: never two at once
-    assert {"one": "built", "two": "queued"} in states
-    assert states[-1] == {"one": "built", "two": "built"}
+    assert_no_failure_left(out)
+    assert list(private_tmp.iterdir()) == []
 
 
 # --- the report list and the request ------------------------------------------------------
@@ -377,22 +388,10 @@ def test_data_dir_given_to_a_notebook_that_does_not_declare_it_fails_that_report
 # --- the project's own kernel ---------------------------------------------------------------
 
 
-def test_reports_run_on_the_projects_kernel_whatever_kernelspecs_are_on_jupyter_path(
-    tmp_path, private_tmp, monkeypatch
-):
-    """A ``python3`` and a ``research`` kernelspec elsewhere that cannot start must not be used."""
-    for name in ("python3", "research"):
-        spec = tmp_path / "jupyter" / "kernels" / name
-        spec.mkdir(parents=True)
-        (spec / "kernel.json").write_text(
-            json.dumps({"argv": ["/bin/false", "{connection_file}"], "display_name": name,
-                        "language": "python"})
-        )  # fmt: skip
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    out = tmp_path / "out"
-    code, err = run(out, tiny_list(tmp_path / "r.toml", 0))
-    assert code == 0, err
-    nb = json.loads((out / "tiny.ipynb").read_text())
+def test_reports_run_on_the_projects_kernel_whatever_kernelspecs_are_on_jupyter_path(hostile):
+    """The hostile build ran with a ``python3`` and a ``research`` kernelspec on JUPYTER_PATH
+    that cannot start (``/bin/false``): the good report was built all the same."""
+    nb = json.loads((hostile.out / f"{GOOD}.ipynb").read_text())
     assert nb["metadata"]["kernelspec"]["name"] == "research"
     printed = ["".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if "text" in o]
     assert printed == ["tiny report tiny\n"]
@@ -440,3 +439,23 @@ def test_make_lab_opens_new_notebooks_on_the_projects_kernel(tmp_path):
         lab.wait(timeout=30)
     assert specs["default"] == "research"
     assert "research" in specs["kernelspecs"]
+
+
+def test_two_concurrent_forced_builds_write_identical_outputs(tmp_path, private_tmp):
+    """Two `--force` builds into one folder at once: the report's files are whole and the
+    same as a build on its own, and neither build leaves a temporary file."""
+    reports = tiny_list(tmp_path / "r.toml", 0)
+    alone = tmp_path / "alone"
+    assert run(alone, reports)[0] == 0
+    out = tmp_path / "out"
+    cmd = [str(Path(sys.executable).parent / "research"), "build", "--force"]
+    cmd += ["--reports", str(reports), "--out", str(out)]
+    builds = [
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for b in builds:
+        assert b.wait(timeout=120) == 0, b.stderr.read()
+    files = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert files == {p.name: p.read_bytes() for p in alone.iterdir()}
+    assert list(private_tmp.iterdir()) == []
