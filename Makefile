@@ -31,10 +31,13 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-# Offline: the extension manager does not query PyPI. Root (containers) needs --allow-root.
+# Offline: the extension manager does not query PyPI. New notebooks open on the project's
+# kernel (registered in .venv by the env step), not on whatever `python3` the machine has.
+# Root (containers) needs --allow-root.
+LAB_ARGS := --notebook-dir=. --LabApp.extension_manager=readonly \
+	--MultiKernelManager.default_kernel_name=research
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. --LabApp.extension_manager=readonly \
-		$(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab $(LAB_ARGS) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py

@@ -9,7 +9,6 @@ fetched from the network: charts are inline SVG.
 from __future__ import annotations
 
 import html
-import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # nbformat is slow to import; the no-change build never needs it
@@ -59,15 +58,3 @@ def page(title: str, meta: dict[str, str], body: str, nav: str = "") -> str:
 def report_html(nb: nbformat.NotebookNode, title: str, meta: dict[str, str]) -> str:
     """The page for one executed report."""
     return page(title, meta, _body(nb), nav='<nav><a href="index.html">All reports</a></nav>')
-
-
-def index_html(entries: list[dict[str, str]], meta: dict[str, str]) -> str:
-    """The page listing every report with its one-line summary."""
-    items = "".join(
-        f'<li><a href="{html.escape(e["name"])}.html">{html.escape(e["title"])}</a>'
-        f"<br><span>{html.escape(e['summary'])}</span>"
-        f'<br><span class="muted">parameters: {html.escape(json.dumps(e["parameters"]))}'
-        "</span></li>"
-        for e in entries
-    )
-    return page("Say and do: reports", meta, f"<ul>{items}</ul>")

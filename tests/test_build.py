@@ -29,7 +29,6 @@ import shutil
 import stat
 import subprocess
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -248,15 +247,15 @@ def test_other_reports_in_a_failing_build_are_still_built(fixture_build):
 
 
 def test_second_build_without_force_skips_every_report_without_a_kernel(full_build, monkeypatch):
-    """Skipped reports never reach the worker pool: make the pool itself fail if created."""
+    """Skipped reports never reach a worker: make starting one fail."""
     assert full_build.code == 0, full_build.stderr
     if rb.code_fingerprint() != full_build.code_fingerprint:
         pytest.fail("research/ or uv.lock changed while the tests ran: rerun them")
 
-    def no_pool(*args, **kwargs):
-        raise AssertionError("a no-change build started a worker pool")
+    def no_worker(*args, **kwargs):
+        raise AssertionError("a no-change build started a worker")
 
-    monkeypatch.setattr(rb, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(rb, "_Worker", no_worker)
     mtimes = {p.name: p.stat().st_mtime_ns for p in full_build.out.iterdir()}
     again = run_build(full_build.out, jobs=os.cpu_count())
     assert again.code == 0, again.stderr
@@ -268,34 +267,15 @@ def test_second_build_without_force_skips_every_report_without_a_kernel(full_bui
     assert {p.name: p.stat().st_mtime_ns for p in full_build.out.iterdir()} == mtimes
 
 
-class InlinePool:
-    """Stands in for the process pool: runs each job at once, in this process."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args):
-        fut = Future()
-        fut.set_result(fn(*args))
-        return fut
-
-
 def test_force_rebuilds_every_report_even_when_unchanged(full_build, monkeypatch):
     assert full_build.code == 0, full_build.stderr
     submitted = []
 
-    def fake_build_one(report, out, data_dir, fp):
-        submitted.append(report.name)
-        return {"name": report.name, "state": "built", "seconds": 0.0}
+    def fake_run(todo, *args):
+        submitted.extend(r.name for r, _ in todo)
+        return [{"name": r.name, "state": "built", "seconds": 0.0} for r, _ in todo]
 
-    monkeypatch.setattr(rb, "ProcessPoolExecutor", InlinePool)
-    monkeypatch.setattr(rb, "_build_one", fake_build_one)
+    monkeypatch.setattr(rb, "_run", fake_run)
     names = [r.name for r in read_reports()]
     forced = run_build(full_build.out, force=True)
     assert sorted(submitted) == sorted(names)
@@ -469,18 +449,27 @@ def test_parameters_arrive_as_plain_values_never_code(fixture_build):
     assert not fixture_build.marker.exists(), "a parameter value was run as code"
 
 
-def test_read_reports_rejects_a_table_as_parameter_value(tmp_path):
+def test_a_table_as_parameter_value_fails_that_report_without_a_kernel(tmp_path, monkeypatch):
     path = tmp_path / "reports.toml"
     path.write_text(
         '[reports.bad]\nnotebook = "notebooks/say_do.ipynb"\n'
         'parameters = { actor = { __import__ = "os" } }\n'
     )
-    with pytest.raises(BuildError, match=r"\[bad\] actor: .* is not a plain value"):
-        read_reports(path)
+    [report] = read_reports(path)
+    assert re.fullmatch(
+        r"reports\.toml: \[reports\.bad\] parameters\.actor: .* is not a plain value",
+        report.problem,
+    )
+
+    def no_worker(*args, **kwargs):
+        raise AssertionError("a report with a bad entry reached a worker")
+
+    monkeypatch.setattr(rb, "_Worker", no_worker)
     out = tmp_path / "out"
-    with pytest.raises(BuildError):
-        build(out=out, reports_file=path)
-    assert not out.exists()
+    built = run_build(out, reports_file=path)
+    assert built.code == 1
+    assert summary_states(built.stderr) == {"bad": "failed"}
+    assert sorted(built.files) == ["bad.failed.json", "index.html"]
 
 
 @pytest.mark.parametrize(
@@ -495,9 +484,11 @@ def test_read_reports_rejects_a_table_as_parameter_value(tmp_path):
 )
 def test_read_reports_rejects_other_non_plain_values(tmp_path, value):
     path = tmp_path / "reports.toml"
-    path.write_text(f'[reports.bad]\nnotebook = "x.ipynb"\nparameters = {{ p = {value} }}\n')
-    with pytest.raises(BuildError, match="not a plain value"):
-        read_reports(path)
+    path.write_text(
+        f'[reports.bad]\nnotebook = "notebooks/say_do.ipynb"\nparameters = {{ actor = {value} }}\n'
+    )
+    [report] = read_reports(path)
+    assert report.problem.endswith("is not a plain value"), report.problem
 
 
 def test_unknown_report_name_is_rejected_with_closest_match(tmp_path):
@@ -511,8 +502,12 @@ def test_unknown_report_name_is_rejected_with_closest_match(tmp_path):
 def test_report_names_must_be_plain(tmp_path):
     path = tmp_path / "reports.toml"
     path.write_text('[reports."../evil"]\nnotebook = "notebooks/say_do.ipynb"\n')
-    with pytest.raises(BuildError, match="letters, digits"):
-        read_reports(path)
+    [report] = read_reports(path)
+    assert "name: use letters, digits, - and _" in report.problem
+    built = run_build(tmp_path / "out", reports_file=path)
+    assert built.code == 1
+    assert sorted(built.files) == ["index.html"]  # no file named after it, anywhere
+    assert not (tmp_path / "evil.failed.json").exists()
 
 
 # --- 5. offline ------------------------------------------------------------------------
