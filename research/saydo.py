@@ -48,7 +48,7 @@ number of matches. :func:`evidence` lists the pairs for the positions asked for.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -1003,6 +1003,10 @@ def _shares(
     return np.where(~once, 1.0, np.where(s == _OPEN, (lo == _OPEN).astype(float), part))
 
 
+#: Pairs formed at a time when listing evidence: memory stays bounded at any size.
+_BATCH = 1 << 22
+
+
 def _pairs(
     tested: pd.DataFrame,
     pos_key: np.ndarray,
@@ -1021,6 +1025,23 @@ def _pairs(
     ``counted`` (it weighs, for a claim deeds can test). Pairs are formed only
     here, for the evidence asked for; verdicts never need them.
     """
+    batches = list(_pair_batches(tested, pos_key, deeds, ev_key, w, rank))
+    if len(batches) == 1:
+        return batches[0]
+    return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+
+
+def _pair_batches(
+    tested: pd.DataFrame,
+    pos_key: np.ndarray,
+    deeds: _Deeds,
+    ev_key: np.ndarray,
+    w: dict[str, float],
+    rank: np.ndarray | None = None,
+) -> Iterator[dict[str, np.ndarray]]:
+    """The pairs of :func:`_pairs`, a run of rows at a time (about ``_BATCH``
+    candidate pairs each; a row with more is a run of its own)."""
+    limit = _BATCH
     ev_w = _status_weights(deeds.status, w)
     lo, hi, untestable, empty = _windows(tested)  # _OPEN is the earliest day
     ev_s, ev_e = deeds.start, deeds.end.copy()
@@ -1054,25 +1075,36 @@ def _pairs(
     upto = np.minimum(np.searchsorted(packed, base + hi_rank, side="right"), unknown)
     upto = np.maximum(upto, first)
     known, sizes = upto - first, (upto - first) + (last - unknown)
-    p_idx = np.repeat(np.arange(len(tested)), sizes)
-    j = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    k = np.repeat(known, sizes)
-    src = np.where(j < k, np.repeat(first, sizes) + j, np.repeat(unknown, sizes) + j - k)
-    e_idx = order[src]
-    hit = (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
-    p_idx, e_idx = p_idx[hit], e_idx[hit]
-    stated = tested["stance"].to_numpy(dtype=np.int64)[p_idx]
-    contra = np.abs(deeds.stance[e_idx] - stated) >= CONTRADICTS_AT
-    share = _shares(deeds.once[e_idx], ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
-    weight = ev_w[e_idx] * share
-    return {
-        "p_idx": p_idx,
-        "e_idx": e_idx,
-        "contra": contra,
-        "share": share,
-        "weight": weight,
-        "counted": (weight > 0) & (untestable[p_idx] == 0),
-    }
+    stance = tested["stance"].to_numpy(dtype=np.int64)
+    ends = np.cumsum(sizes)
+    a = 0
+    while a < len(sizes) or a == 0:
+        done = ends[a - 1] if a else 0
+        b = max(int(np.searchsorted(ends, done + limit, side="right")), a + 1)
+        b = min(b, len(sizes))
+        rows = np.arange(a, b)
+        n = sizes[a:b]
+        p_idx = np.repeat(rows, n)
+        j = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        k = np.repeat(known[a:b], n)
+        src = np.where(j < k, np.repeat(first[a:b], n) + j, np.repeat(unknown[a:b], n) + j - k)
+        e_idx = order[src]
+        hit = (ev_e[e_idx] >= lo[p_idx]) & ~empty[p_idx]
+        p_idx, e_idx = p_idx[hit], e_idx[hit]
+        contra = np.abs(deeds.stance[e_idx] - stance[p_idx]) >= CONTRADICTS_AT
+        share = _shares(deeds.once[e_idx], ev_s[e_idx], ev_e[e_idx], lo[p_idx], hi[p_idx])
+        weight = ev_w[e_idx] * share
+        yield {
+            "p_idx": p_idx,
+            "e_idx": e_idx,
+            "contra": contra,
+            "share": share,
+            "weight": weight,
+            "counted": (weight > 0) & (untestable[p_idx] == 0),
+        }
+        if b >= len(sizes):
+            break
+        a = b
 
 
 def _event_rank(tables: Tables, deeds: _Deeds) -> np.ndarray:
@@ -1106,22 +1138,31 @@ def _evidence_ids(
         else tested["position_id"].isin(wanted).to_numpy()
     )
     rows = np.flatnonzero(asked)
-    pr = _pairs(tested.iloc[rows], pos_key[rows], deeds, ev_key, w, _event_rank(tables, deeds))
+    sub = tested.iloc[rows]
     codes = pd.Categorical(verdict[rows], categories=list(VERDICTS)).codes
-    stated = tested["stance"].to_numpy(dtype=np.int64)[rows]
-    side = _deciding_side(np.asarray(codes), _sides(stated))
-    v = deeds.stance[pr["e_idx"]] + 2
-    keep = pr["counted"] & side[pr["p_idx"], v]
-    p_idx = pr["p_idx"][keep]
-    events = deeds.event[pr["e_idx"][keep]]
-    ids = pa.array(tables.events["event_id"]).take(events).to_numpy(zero_copy_only=False)
-    ends = np.cumsum(np.bincount(p_idx, minlength=len(rows))).tolist()
-    ids = ids.tolist()
+    side = _deciding_side(np.asarray(codes), _sides(sub["stance"].to_numpy(dtype=np.int64)))
+    ids = pa.array(tables.events["event_id"])
+    shared = None  # every event's id as one Python string, once many pairs share them
     result: list[tuple[str, ...] | None] = [None] * len(tested)
-    start = 0
-    for r, end in zip(rows.tolist(), ends, strict=True):
-        result[r] = tuple(ids[start:end])
-        start = end
+    for pr in _pair_batches(sub, pos_key[rows], deeds, ev_key, w, _event_rank(tables, deeds)):
+        keep = pr["counted"] & side[pr["p_idx"], deeds.stance[pr["e_idx"]] + 2]
+        p_idx, events = pr["p_idx"][keep], deeds.event[pr["e_idx"][keep]]
+        if shared is None and len(events) > len(ids) // 4:
+            shared = ids.to_numpy(zero_copy_only=False)
+        names = (
+            shared[events] if shared is not None else ids.take(events).to_numpy(False)
+        ).tolist()
+        if not len(p_idx):
+            continue
+        # Rows come in order within a batch: cut the names where the row changes.
+        cuts = np.flatnonzero(np.diff(p_idx)) + 1
+        starts = [0, *cuts.tolist()]
+        stops = [*cuts.tolist(), len(p_idx)]
+        for r, i, j in zip(rows[p_idx[starts]].tolist(), starts, stops, strict=True):
+            result[r] = tuple(names[i:j])
+    for r in rows.tolist():  # rows asked for with no deciding deed
+        if result[r] is None:
+            result[r] = ()
     return result
 
 

@@ -647,3 +647,17 @@ def test_rows_of_follows_frames_replaced_after_loading(t):
     assert (again == len(t.events) - 1 - rows).all()
     with pytest.raises(ValueError, match="refers to no table"):
         t.rows_of("events", "summary")
+
+
+def test_evidence_is_the_same_when_pairs_come_a_few_at_a_time(monkeypatch):
+    """Listing evidence forms pairs in batches so memory stays bounded; batch
+    boundaries (even inside one position's deeds) must not change any list."""
+    import research.saydo as saydo
+
+    t = research.load()  # the curated cases: over a hundred deciding deeds
+    whole = research.say_do(t)
+    pairs = research.evidence(t)
+    monkeypatch.setattr(saydo, "_BATCH", 7)
+    assert research.say_do(t)["evidence_ids"].tolist() == whole["evidence_ids"].tolist()
+    pd.testing.assert_frame_equal(research.evidence(t), pairs)
+    assert sum(len(x) for x in whole["evidence_ids"]) > 100
