@@ -140,7 +140,7 @@ def select_positions(
         keep &= (pos["said_start"] >= pd.Timestamp(start)).to_numpy()
     if end is not None:
         keep &= (pos["said_start"] <= pd.Timestamp(end)).to_numpy()
-    return pos[keep]
+    return pos if keep.all() else pos[keep]
 
 
 # --- the pair-free core ------------------------------------------------------------
@@ -209,8 +209,8 @@ class _Deeds:
     answers: pd.DataFrame
     start: np.ndarray  # day numbers, _OPEN when open
     end: np.ndarray
-    status: np.ndarray  # code in STATUS_ORDER
-    stance: np.ndarray  # -2..2
+    status: np.ndarray  # code in STATUS_ORDER (int8)
+    stance: np.ndarray  # -2..2 (int8)
     once: np.ndarray  # it happened once (else: throughout its dates)
     precise: np.ndarray  # dated to a day
 
@@ -264,26 +264,27 @@ def _deeds(
         answer = np.concatenate([answer, both["answer"].to_numpy(dtype=np.int64)])
         other = np.concatenate([other, code.astype(np.int64)])
     # Every (attribution row, link of its event): links grouped by event in listing order.
-    of_link = np.asarray(tables.rows_of("event_issues", "event_id"), dtype=np.int64)
-    by_event = np.argsort(of_link, kind="stable")
+    of_link = np.asarray(tables.rows_of("event_issues", "event_id"))
+    listed = len(of_link) < 2 or bool((of_link[1:] >= of_link[:-1]).all())
+    by_event = np.arange(len(of_link)) if listed else np.argsort(of_link, kind="stable")
     n_links = np.bincount(of_link, minlength=len(ev))
     first = np.cumsum(n_links) - n_links
     reps = n_links[row]
     k = np.repeat(np.arange(len(row)), reps)
     within = np.arange(len(k)) - np.repeat(np.cumsum(reps) - reps, reps)
     link = by_event[np.repeat(first[row], reps) + within]
-    event = row[k]
+    event = row[k].astype(np.int32)  # small integers: millions of rows, a few bytes each
     owners_of["deeds"] = answers["owner"]
     return _Deeds(
         event=event,
-        link=link,
-        answer=answer[k],
-        other=other[k],
+        link=link.astype(np.int32),
+        answer=answer[k].astype(np.int32),
+        other=other[k].astype(np.int32),
         answers=answers,
         start=_days(ev["start"])[event],
         end=_days(ev["end"])[event],
-        status=_codes(ev["status"], pd.Index(STATUS_ORDER))[event],
-        stance=tables.event_issues["stance"].to_numpy(dtype=np.int64)[link],
+        status=_codes(ev["status"], pd.Index(STATUS_ORDER)).astype(np.int8)[event],
+        stance=tables.event_issues["stance"].to_numpy(dtype=np.int8)[link],
         once=_is(ev["occurrence"], "once")[event],
         precise=_is(ev["precision"], "day")[event],
     )
@@ -339,7 +340,7 @@ def _attributed(
     n_owners, n_issues = max(len(owners), 1), max(len(issues), 1)
     n_others = 1 + (len(asked) if asked is not None else 0)
 
-    pos_sel = positions.iloc[p_rows["pos_row"].to_numpy()]
+    pos_row = p_rows["pos_row"].to_numpy()
     p_other = np.zeros(len(p_rows), dtype=np.int64)
     if asked is not None:
         cp = p_rows["counterpart_principal"].to_numpy(dtype=object)
@@ -347,8 +348,8 @@ def _attributed(
         p_other[has] = pd.Index(asked).get_indexer(cp[has]) + 1
     p_owner = owners.get_indexer(p_rows["principal"].astype(str)).astype(np.int64)
     p_key = (
-        (_codes(pos_sel["case_id"], cases) * n_owners + p_owner) * n_issues
-        + _codes(pos_sel["issue_id"], issues)
+        (_codes(positions["case_id"], cases)[pos_row] * n_owners + p_owner) * n_issues
+        + _codes(positions["issue_id"], issues)[pos_row]
     ) * n_others + p_other
     d_owner = owners.get_indexer(deeds.answers["owner"].astype(str)).astype(np.int64)
     ev_case = _codes(tables.events["case_id"], cases)
@@ -410,9 +411,10 @@ def _deed_kinds(deeds: _Deeds) -> np.ndarray:
 
 
 def _event_classes(deeds: _Deeds, kinds: np.ndarray) -> np.ndarray:
-    stance = deeds.stance + 2
+    stance = deeds.stance.astype(np.int64) + 2
     imprecise = (~deeds.precise).astype(np.int64)
-    return ((deeds.status * len(STANCES) + stance) * _KINDS + kinds) * 2 + imprecise
+    status = deeds.status.astype(np.int64)
+    return ((status * len(STANCES) + stance) * _KINDS + kinds) * 2 + imprecise
 
 
 def _class_parts(weights: dict[str, float]) -> tuple[np.ndarray, ...]:
@@ -807,7 +809,7 @@ def say_do(
     stated = tested["stance"].to_numpy(dtype=np.int64)
     lo, hi, untestable, empty = _windows(tested)
     result = _weigh(tested, pos_key, lo, hi, (untestable > 0) | empty, deeds, ev_key, w, stated)
-    out = tested.reset_index(drop=True).copy()
+    out = tested.reset_index(drop=True)  # copy-on-write: the columns stay shared
     out.insert(out.columns.get_loc("issue_id"), "principal", p_rows["principal"].astype("string"))
     out.insert(out.columns.get_loc("issue_id"), "via", p_rows["via"].astype("string"))
     out.insert(
