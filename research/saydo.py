@@ -14,35 +14,39 @@ The rules, in the words an analyst would use:
   against deeds after it was said (its window starts the day after); a
   request to others, a statement about evidence or silence, and a
   prediction whose condition is not on record are ``not_testable``.
-* **Which deeds.** Deeds on the same issue whose dates *can* fall inside the
-  position's window. A deed dated to a week, month, season or year, or one
-  that spans a range, counts when that period overlaps the window; such
-  deeds are counted in ``n_imprecise``. An empty window bound is open.
-* **How certain.** Each deed weighs by its status (:data:`DEFAULT_WEIGHTS`,
-  overridable with ``weights``); a status weighted 0 — ``inferred`` by
-  default — is listed in :func:`evidence` but never counted. The deed stance
-  is the weighted mean stance; ``gap`` is stated minus deed stance.
+* **Which deeds, and how much of each.** Deeds on the same issue whose dates
+  meet the position's window. A deed that went on ``throughout`` its dates
+  counts in full; one that happened ``once`` within several days counts by
+  the share of its days inside the window; a once-deed with no earliest date
+  counts in full in a window open at the start and not at all elsewhere.
+  Deeds not dated to a day are counted in ``n_imprecise``. An empty window
+  bound is open.
+* **How certain.** A deed weighs its status weight (:data:`DEFAULT_WEIGHTS`,
+  overridable with ``weights``) times that share; a status weighted 0 —
+  ``inferred`` by default — is listed in :func:`evidence` but never counted.
+  The deed stance is the weighted mean stance; ``gap`` is stated minus deed
+  stance.
 * **Verdict.** A deed *contradicts* a position when their stances are at
-  least :data:`CONTRADICTS_AT` apart, and *agrees* otherwise.
+  least :data:`CONTRADICTS_AT` apart, and *agrees* otherwise. One bar,
+  :data:`DECIDES_AT`, decides on either side alike:
 
   - ``not_testable``: deeds cannot settle the claim (above).
-  - ``untested``: no deed bears on it, or the only deeds that contradict it
-    are weak (below ``reported``) or loosely dated (precision ``range``) and
-    none agrees.
-  - ``contradicted``: a firmly dated deed at ``reported`` or stronger
-    contradicts it, and the weighted gap is at least 2.
-  - ``mixed``: evidence points both ways — strong contradiction but a weighted
-    gap under 2, or weak contradiction beside agreeing deeds.
-  - ``consistent``: every deed agrees.
+  - ``untested``: no deed weighs (``no_deeds``), or neither side's weight
+    reaches the bar (``weak_only``).
+  - ``mixed``: both sides reach it.
+  - ``contradicted``: the contradicting weight reaches it, the agreeing does not.
+  - ``consistent``: the agreeing weight reaches it, the contradicting does not.
 
   The ``reason`` column says which rule decided, for every verdict. The
   vocabulary — statuses, weights, verdicts, reasons — is declared once in
   :mod:`research.verdicts`.
 
-The computation never forms position–event pairs: events are sorted once by
-(key, start) and by (key, end), and each position reads prefix counts at the
-bounds of its window, so its cost grows with positions + events, not with the
-number of matches. :func:`evidence` lists the pairs for the positions asked for.
+The computation never forms position–event pairs: deeds are integer arrays
+(one row per event, issue and principal, joined on the rows the loader's
+reference check found), sorted once by (key, start) and by (key, end); each
+position reads prefix sums at the bounds of its window, so its cost grows with
+positions + events, not with the number of matches. :func:`evidence` lists the
+pairs for the positions asked for, a few million at a time.
 """
 
 from __future__ import annotations
