@@ -22,6 +22,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
+from research import dates
 from research.derive import STATUS_ORDER
 from research.names import Names, count, listing, signed, words
 from research.verdicts import VERDICTS
@@ -160,10 +161,17 @@ def timeline_chart(
     data["actor"] = _names(tl, names, "principal", "actor").tolist()
     data["who"] = _names(tl, names, "actor_id", "actor").tolist()
     data["issue"] = _names(tl, names, "issue_id", "issue").tolist()
+    shown = [dates.show(w) if w else "" for w in data["when"]]
     data["dating"] = [
         "undated: " + w if u else ("before the range shown: " + w if b else w)
-        for w, u, b in zip(data["when"], undated, before, strict=True)
+        for w, u, b in zip(shown, undated, before, strict=True)
     ]
+    data["quote"] = [q if q else "" for q in data["quote"]]  # a missing quote shows blank
+    if names is not None:
+        data["sources"] = [
+            "; ".join(names.source_short(i.strip()) for i in str(v).split(",")) if v else ""
+            for v in data["sources"]
+        ]
     data["mark"] = [
         "before" if b else ("undated" if u else "dated")
         for b, u in zip(before, undated, strict=True)

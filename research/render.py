@@ -82,7 +82,14 @@ BOOT = """
     try {
       var spec = JSON.parse(fig.getAttribute("data-spec"));
       vegaEmbed(view, spec, {renderer: "svg", actions: false})
-        .then(function () { fig.classList.add("drawn"); }, fallback);
+        .then(function () {
+          var svg = view.querySelector("svg");
+          if (svg && spec.description) {
+            svg.setAttribute("role", "img");
+            svg.setAttribute("aria-label", spec.description);
+          }
+          fig.classList.add("drawn");
+        }, fallback);
     } catch (e) { fallback(); }
   });
 })();

@@ -63,7 +63,11 @@ def test_timeline_tooltips_carry_quote_status_sources_and_written_date(t):
     assert [v["quote"] for v in values if v["quote"]] == ["we never armed B"]
     assert {v["when"] for v in values} >= {"2022-22", "2024-W39"}  # as the source dates it
     summit = next(v for v in values if v["id"] == "summit")
-    assert summit["sources"] == "fixture, wire"
+    assert summit["sources"] == (  # every source by title, outlet and date
+        "“Synthetic fixture for tests”, research test suite, Oct 2024; "
+        "“Synthetic wire copy”, another site, 12 Oct 2024"
+    )
+    assert next(v for v in values if v["when"] == "2024-W39")["dating"] == "week of 23 Sep 2024"
 
 
 def test_timeline_encodes_which_actor_and_labels_each_axis_end_in_words(t):
@@ -99,7 +103,7 @@ def test_a_row_long_before_the_rest_is_noted_not_allowed_to_squash_the_axis(t):
     lo, _ = charts.focus_range(tl)
     assert lo > pd.Timestamp("2020-01-01")
     before = [r for r in _rows(spec) if r.get("mark") == "before"]
-    assert len(before) == 1 and before[0]["dating"] == "before the range shown: 2015-03"
+    assert len(before) == 1 and before[0]["dating"] == "before the range shown: Mar 2015"
     assert "long before the rest (2015-03) drawn at the left edge" in spec["description"]
 
 
