@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import altair as alt
@@ -138,7 +139,7 @@ def timeline_chart(
     long before the rest (after a gap of over two years) are drawn at the left
     edge with a left-pointing mark and noted in the description. Tooltips give
     the actor, summary, quote, sources, status and the date as the source
-    gives it; drag or scroll a panel to zoom its time axis.
+    gives it; drag a panel to pan the time axis of all, shift + scroll to zoom it.
 
     Examples
     --------
@@ -191,7 +192,6 @@ def timeline_chart(
     x_scale = alt.Scale(domain=[lo.strftime("%Y-%m-%d"), hi.strftime("%Y-%m-%d")])
     x_axis = alt.Axis(format="%b %Y", labelOverlap=True, tickCount=6)
     x = alt.X("date:T", title="date (as reported)", scale=x_scale, axis=x_axis)
-    zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
         alt.Tooltip("dating:N", title="date"),
         alt.Tooltip("who:N", title="who"),
@@ -204,6 +204,11 @@ def timeline_chart(
         alt.Tooltip("quote:N"),
         alt.Tooltip("sources:N"),
     ]
+    # One zoom on the time axis, shared by every panel; shift + wheel zooms, so that
+    # scrolling the page over a chart still scrolls the page.
+    zoom = alt.selection_interval(
+        name="zoom", bind="scales", encodings=["x"], zoom="wheel![event.shiftKey]"
+    )
     panels = []
     issues = list(dict.fromkeys(data.sort_values("issue")["issue_id"]))
     for i, issue in enumerate(issues):
@@ -254,7 +259,7 @@ def timeline_chart(
             ),
             tooltip=tooltip,
         )
-        layers = [spans, points]
+        layers = [spans, points.add_params(zoom)]
         if plus2 or minus2:
             poles = pd.DataFrame({"y": [2.45, -2.45], "text": [f"+2: {plus2}", f"−2: {minus2}"]})
             layers.insert(
@@ -269,12 +274,13 @@ def timeline_chart(
             title=alt.Title(names.issue(issue) if names else issue, anchor="start", fontSize=12),
             name=f"issue{i}",
         )
-        if i == 0:
-            panel = panel.add_params(zoom)
         panels.append(panel)
-    chart = (
-        alt.vconcat(*panels).resolve_scale(x="shared") if panels else alt.Chart(data).mark_point()
-    )
+    if not panels:
+        return _theme(alt.Chart(data).mark_point(), describe_timeline(tl, names, lo))
+    with warnings.catch_warnings():
+        # the one zoom, added to every panel's points, is merged into one parameter
+        warnings.filterwarnings("ignore", "Automatically deduplicated selection parameter")
+        chart = alt.vconcat(*panels).resolve_scale(x="shared")
     return _theme(chart, describe_timeline(tl, names, lo))
 
 

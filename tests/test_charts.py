@@ -234,3 +234,12 @@ def test_report_build_renders_svg_with_the_shipped_font_and_keeps_the_spec(t, mo
 def test_chart_spec_is_valid_json_roundtrip(t):
     spec = charts.verdict_chart(research.say_do(t)).to_json()
     assert json.loads(spec)["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_timeline_zooms_its_time_axis_in_every_panel_with_shift_and_wheel(curated):
+    tl = research.timeline(curated, actors=["RUS", "IRN"], case="russia-iran")
+    spec = charts.timeline_chart(tl, Names(curated)).to_dict()
+    (zoom,) = spec["params"]
+    assert zoom["bind"] == "scales" and zoom["select"]["encodings"] == ["x"]
+    assert zoom["select"]["zoom"] == "wheel![event.shiftKey]"  # plain scrolling scrolls the page
+    assert len(set(zoom["views"])) >= tl["issue_id"].nunique()  # each panel's points

@@ -188,3 +188,23 @@ def test_heading_anchors_show_only_on_hover_or_focus(browser):
         assert anchor.evaluate("a => getComputedStyle(a).opacity") == "1"
     finally:
         ctx.close()
+
+
+@needs_browser
+def test_shift_and_wheel_zoom_the_time_axis(browser):
+    ctx, page, _ = _open(browser, "russia-iran-dyad-RUS-IRN.html", "desktop")
+    try:
+        timeline = page.locator("figure.chart").nth(1)
+        mark = timeline.locator(".mark-symbol path").first  # inside the first panel
+        mark.scroll_into_view_if_needed()
+        box = mark.bounding_box()
+        labels = "f => [...f.querySelectorAll('.role-axis-label text')].map(t => t.textContent)"
+        before = timeline.evaluate(labels)
+        page.mouse.move(box["x"] - 100, box["y"])
+        page.keyboard.down("Shift")
+        page.mouse.wheel(0, -300)
+        page.keyboard.up("Shift")
+        page.wait_for_timeout(300)
+        assert timeline.evaluate(labels) != before
+    finally:
+        ctx.close()
