@@ -121,6 +121,10 @@ def evidence_base(names: Names, source_ids: list[str]) -> tuple[str, str, tuple[
 # --- say and do --------------------------------------------------------------------------
 
 
+def _plural(n: int, noun: str) -> str:
+    return count(n, noun).split(" ", 1)[1]
+
+
 def _tally(verdicts: pd.Series, short: bool = False) -> str:
     """``1 contradicted by the deeds on record, 2 consistent with them and 5 untested``."""
     counts = verdicts.astype(str).value_counts()
@@ -261,14 +265,17 @@ def say_do(tables: Tables, sd: pd.DataFrame, pairs: pd.DataFrame, actor: str) ->
     line, caveat, full = evidence_base(names, sources)
     counts = own["verdict"].astype(str).value_counts()
     figures = (
-        (f"official statements by {who} side", str(len(own))),
+        (f"official {_plural(len(own), 'statement')} by {who} side", str(len(own))),
         ("contradicted", str(counts.get("contradicted", 0))),
         ("consistent", str(counts.get("consistent", 0))),
         (
             "untested or not testable",
             str(counts.get("untested", 0) + counts.get("not_testable", 0)),
         ),
-        (f"others' statements about {names.actor(side)}", str(len(others))),
+        (
+            f"{_plural(len(others), 'statement')} by others about {names.actor(side)}",
+            str(len(others)),
+        ),
         ("source" if len(sources) == 1 else "sources", str(len(sources))),
     )
     return Finding(tuple(sentences), figures, line, caveat, full)
@@ -385,10 +392,10 @@ def case(tables: Tables, case_id: str, sd: pd.DataFrame) -> Finding:
     line, caveat, full = evidence_base(names, sources)
     counts = official["verdict"].astype(str).value_counts()
     figures = (
-        ("statements", str(len(positions))),
-        ("deeds", str(len(events))),
-        ("actors", str(len(actors))),
-        ("official statements contradicted", str(counts.get("contradicted", 0))),
+        (_plural(len(positions), "statement"), str(len(positions))),
+        (_plural(len(events), "deed"), str(len(events))),
+        (_plural(len(actors), "actor"), str(len(actors))),
+        ("contradicted (official statements)", str(counts.get("contradicted", 0))),
         ("source" if len(sources) == 1 else "sources", str(len(sources))),
     )
     return Finding(tuple(sentences), figures, line, caveat, full)

@@ -49,7 +49,7 @@ class HTML:
 
 
 #: Columns holding dates as the source writes them; tables show them in words.
-WRITTEN_DATES = ("said", "window", "when", "start", "end")
+WRITTEN_DATES = ("said", "window", "when", "start", "end", "published")
 
 
 def _cell(column: str, value: object) -> str:
@@ -137,7 +137,8 @@ def table(
     """A plain, escaped HTML table of ``columns`` (all by default).
 
     Dates show as YYYY-MM-DD, dates written at their precision (``said``,
-    ``window``, ``when``, a role's ``start`` and ``end``) in words at that
+    ``window``, ``when``, a role's ``start`` and ``end``, a source's
+    ``published``) in words at that
     precision, tuples of ids joined with commas, missing values as blanks.
     With ``names`` (:class:`research.names.Names`), actors, issues and sources
     show by name with their id on hover, coded values and headings in words.

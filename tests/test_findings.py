@@ -116,3 +116,12 @@ def test_names_join_several_doers_and_follow_roles_to_the_state(t):
     assert n.side("shoigu") == "RUS" and n.side("prigozhin") == "RUS"
     assert n.who("putin") == "Vladimir Putin, Russian President"
     assert n.stance("arms_to_russia", -2).startswith("−2 (towards: Refuses")
+
+
+def test_key_figures_agree_in_number_with_their_counts(t):
+    figures = dict(_say_do(t, "RUS", "russia-iran").figures)
+    assert figures["official statement by Russia's side"] == "1"
+    assert figures["source"] == "1"
+    figures = dict(_say_do(t, "IRN", "russia-iran").figures)
+    assert figures["official statements by Iran's side"] == "11"
+    assert figures["statements by others about Iran"] == "18"
