@@ -101,6 +101,7 @@ class Names:
         for actor, for_id, title in zip(r["actor_id"], r["for_id"], r["title"], strict=True):
             self._role.setdefault(str(actor), _text(title))
             self._for.setdefault(str(actor), str(for_id))
+        self._role_title = {str(k): _text(v) for k, v in zip(r["role_id"], r["title"], strict=True)}
         i = tables.issues
         self._issue = {
             str(k): (str(n), _text(lo), _text(hi))
@@ -108,7 +109,21 @@ class Names:
         }
         self._source = {str(s["source_id"]): s for _, s in tables.sources.iterrows()}
 
+    @classmethod
+    def ids(cls) -> Names:
+        """Names that are the ids themselves: for frames shown without their tables."""
+        self = cls.__new__(cls)
+        self.tables = None
+        self._actor, self._actor_kind, self._role, self._for = {}, {}, {}, {}
+        self._role_title, self._issue, self._source = {}, {}, {}
+        return self
+
     # --- actors -----------------------------------------------------------------------
+
+    def role_title(self, role_ids: object) -> str:
+        """A role (or several, ``;``-separated) as the source words it, else its id."""
+        parts = [p.strip() for p in _text(role_ids).split(";") if p.strip()]
+        return listing([self._role_title.get(p) or p for p in parts])
 
     def actor(self, ids: object) -> str:
         """The name of an actor, or of several (``;``- or tuple-separated)."""

@@ -227,7 +227,9 @@ def first_screen(finding: Finding) -> dict:
 
 
 def _span(text: str, title: str) -> str:
-    """Escaped text with an id on hover."""
+    """Escaped text with an id on hover (the text alone when it is the id)."""
+    if text == title:
+        return html.escape(text)
     return f'<span title="{html.escape(title)}">{html.escape(text)}</span>'
 
 
@@ -269,7 +271,11 @@ def _via(row: pd.Series, names: Names) -> str:
     via = _fmt(row.get("via"))
     if not via:
         return ""
-    return f"; counts for {_span(names.actor(row['principal']), _fmt(row['principal']))}"
+    principal = _fmt(row["principal"])
+    return (
+        f"; counts for {_span(names.actor(principal), principal)} "
+        f"via {_span(names.role_title(via), via)}"
+    )
 
 
 def _said(p: pd.Series, cites: pd.DataFrame | None, names: Names) -> str:
@@ -320,7 +326,7 @@ def cards(
     sd: pd.DataFrame,
     pairs: pd.DataFrame,
     citations: pd.DataFrame,
-    names: Names,
+    names: Names | None = None,
     *,
     deeds: str = "all",
 ) -> HTML:
@@ -335,14 +341,16 @@ def cards(
     citations : DataFrame
         The citations table (``tables.citations``): every citation of the
         position and of each deed is listed.
-    names : Names
-        Names for the ids (:class:`research.names.Names`); ids show on hover.
+    names : Names, optional
+        Names for the ids (:class:`research.names.Names`), with the ids on
+        hover; without it the cards show the ids.
     deeds : {"all", "counted"}
         Which deeds a card lists: every deed considered, or only those that
         weigh in the time the statement speaks about.
     """
     from research.findings import basis
 
+    names = names if names is not None else Names.ids()
     by_row = {key: g for key, g in pairs.groupby(["position_id", "principal"], sort=False)}
     cites_p = {k: g for k, g in citations.groupby("position_id", sort=False)}
     cites_e = {k: g for k, g in citations.groupby("event_id", sort=False)}

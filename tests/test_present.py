@@ -155,3 +155,16 @@ def test_tables_with_names_show_names_words_and_headings_keeping_ids_on_hover():
 def test_wide_tables_scroll_inside_their_own_box():
     html = present.table(pd.DataFrame({"a": ["x" * 500]})).markup
     assert html.startswith('<div class="table-wrap" tabindex="0"><table>')
+
+
+def test_cards_name_the_role_that_makes_words_count_for_a_state():
+    html = _cards(research.load(MINIMAL), "never_armed")
+    assert 'counts for <span title="AAA">State A</span> via <span title="lead_a_president">' in html
+
+
+def test_cards_without_tables_show_the_ids():
+    t = research.load(MINIMAL)
+    sd = research.say_do(t)
+    sd = sd[sd["position_id"] == "never_armed"]
+    html = present.cards(sd, research.evidence(t, ["never_armed"]), t.citations).markup
+    assert "Said</strong> (23 Sep 2024, lead_a; counts for AAA via lead_a_president;" in html
