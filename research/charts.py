@@ -17,21 +17,31 @@ True
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
+from research import dates
 from research.derive import STATUS_ORDER
+from research.names import Names, count, listing, signed, words
 from research.verdicts import VERDICTS
 
-#: Font shipped with the project, used for every chart text.
-FONT = "DejaVu Sans"
+#: Font shipped with the project, used for every chart text; the others are fallbacks
+#: of similar width for a reader whose browser lacks it, so that no label clips.
+FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
-#: Set by the report build: charts render to inline SVG, not to scripts.
+#: Set by the report build: charts render to SVG with their spec alongside.
 STATIC_ENV = "RESEARCH_STATIC_CHARTS"
 
-CHANNEL_COLOURS = {"words": "#1f77b4", "deeds": "#d62728"}
+#: Okabe and Ito's palette, designed to stay distinct under the common colour-vision
+#: deficiencies (https://jfly.uni-koeln.de/color/); tests check it in a simulator.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+#: Colours for actors: Okabe and Ito's, then two more; beyond nine they repeat and the
+#: tooltip's "who" tells the actors apart.
+ACTOR_COLOURS = (*OKABE_ITO, "#999999", "#8C510A")
+CHANNEL_COLOURS = {"words": "#0072B2", "deeds": "#D55E00"}
 STATUS_SHAPES = {
     "stated": "circle",
     "confirmed": "square",
@@ -40,13 +50,24 @@ STATUS_SHAPES = {
     "disputed": "triangle-down",
     "rumoured": "cross",
 }
-VERDICT_COLOURS = {
-    "contradicted": "#d62728",
-    "mixed": "#ff7f0e",
-    "consistent": "#2ca02c",
-    "untested": "#9e9e9e",
-    "not_testable": "#c5b0d5",
+#: How solid a mark is by the status of what it shows: certain evidence is drawn solid.
+STATUS_OPACITY = {
+    "confirmed": 1.0,
+    "reported": 0.85,
+    "alleged": 0.6,
+    "disputed": 0.45,
+    "rumoured": 0.45,
+    "inferred": 0.3,
 }
+VERDICT_COLOURS = {
+    "contradicted": "#D55E00",
+    "mixed": "#E69F00",
+    "consistent": "#009E73",
+    "untested": "#999999",
+    "not_testable": "#56B4E9",
+}
+#: A gap this long between dated rows puts the rows before it outside the focus range.
+OUTLIER_GAP = pd.Timedelta(days=730)
 
 
 def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -64,22 +85,61 @@ def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
-def _theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(font=FONT).configure_view(stroke=None)
+def _theme(chart: alt.TopLevelMixin, description: str = "") -> alt.TopLevelMixin:
+    chart = chart.configure(font=FONT).configure_view(stroke=None)
+    return chart.properties(description=description) if description else chart
 
 
-def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
-    """Words against deeds over time, one row per issue.
+def _month(ts: pd.Timestamp) -> str:
+    return f"{ts:%b %Y}"
+
+
+def focus_range(tl: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The dates a timeline shows to scale: from after the last gap of over two years
+    between its dated rows to its last day. Rows before it are noted, not drawn to scale."""
+    anchors = pd.concat([tl["date"].dropna(), tl.loc[tl["date"].isna(), "end"].dropna()])
+    anchors = anchors.sort_values().drop_duplicates().reset_index(drop=True)
+    if anchors.empty:
+        today = pd.Timestamp("2024-01-01")
+        return today, today
+    lo = anchors.iloc[0]
+    gaps = anchors.diff()
+    big = gaps[gaps > OUTLIER_GAP]
+    if not big.empty:
+        lo = anchors.iloc[big.index[-1]]
+    hi = max(tl["end"].max(), anchors.iloc[-1])
+    return lo - pd.Timedelta(days=20), hi + pd.Timedelta(days=20)
+
+
+def _names(tl: pd.DataFrame, names: Names | None, column: str, kind: str) -> pd.Series:
+    if names is None:
+        return tl[column].astype(str)
+    look = names.actor if kind == "actor" else names.issue
+    return tl[column].astype(str).map(look)
+
+
+def timeline_chart(
+    tl: pd.DataFrame, names: Names | None = None, width: int = 600
+) -> alt.TopLevelMixin:
+    """Words against deeds over time: one panel per issue, one colour per actor.
 
     Parameters
     ----------
     tl : DataFrame
         From :func:`research.timeline`.
+    names : Names, optional
+        Names for actors and issues (:class:`research.names.Names`); each panel
+        then labels its axis ends with what −2 and +2 mean on that issue.
 
-    Points are statements (circles) and deeds (shaped by status); a line runs
-    from a deed's first to its last possible day when it is not dated to a
-    day. Stance on the issue's axis is the height. Tooltips give the summary, quote, sources,
-    status and the date as the source gives it.
+    Points are statements (circles) and deeds (squares), coloured by the
+    actor whose words or deeds they count as, more solid the more certain
+    their status. A bar runs from a row's first to its last possible day when
+    it is not dated to a day; a deed with no known start is marked *undated*
+    and drawn as a dashed bar up to the last day it can have happened. Rows
+    long before the rest (after a gap of over two years) are drawn at the left
+    edge with a left-pointing mark and noted in the description. Tooltips give
+    the actor, summary, quote, sources, status and the date as the source
+    gives it; drag a panel to pan the time axis of all, shift + scroll to zoom it.
 
     Examples
     --------
@@ -87,48 +147,165 @@ def timeline_chart(tl: pd.DataFrame, width: int = 640) -> alt.TopLevelMixin:
     >>> from research.charts import timeline_chart
     >>> chart = timeline_chart(research.timeline(research.load(), issues="arms_to_russia"))
     """
+    lo, hi = focus_range(tl)
     cols = ["date", "end", "channel", "id", "actor_id", "issue_id", "stance", "status"]
     cols += ["kind", "label", "when", "precision", "quote", "sources"]
-    # A deed with no known start is drawn at the last day it can have happened.
-    data = _plain(tl.assign(date=tl["date"].fillna(tl["end"])), cols)
-    base = alt.Chart(data).encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m")),
-        y=alt.Y(
-            "stance:Q", scale=alt.Scale(domain=[-2.5, 2.5]), axis=alt.Axis(values=[-2, -1, 0, 1, 2])
-        ),
-        color=alt.Color(
-            "channel:N",
-            scale=alt.Scale(domain=list(CHANNEL_COLOURS), range=list(CHANNEL_COLOURS.values())),
-            title="",
-        ),
+    undated = tl["date"].isna()
+    before = tl["end"] < lo
+    data = tl.assign(
+        date=tl["date"].where(~undated, lo).clip(lower=lo),
+        end=tl["end"].clip(lower=lo),
+        # where the mark sits: its first possible day, or for an undated deed its last
+        at=tl["date"].where(~undated, tl["end"]).clip(lower=lo),
     )
-    spans = base.transform_filter("datum.precision != 'day'").mark_rule(strokeWidth=3, opacity=0.35)
-    spans = spans.encode(x2="end:T")
-    points = base.mark_point(size=90, filled=True, opacity=0.85).encode(
-        shape=alt.Shape(
-            "status:N",
-            scale=alt.Scale(domain=list(STATUS_SHAPES), range=list(STATUS_SHAPES.values())),
-            title="status",
-        ),
-        tooltip=[
-            alt.Tooltip("when:N", title="date"),
-            alt.Tooltip("actor_id:N", title="actor"),
-            alt.Tooltip("kind:N"),
-            alt.Tooltip("status:N"),
-            alt.Tooltip("stance:Q"),
-            alt.Tooltip("label:N", title="summary"),
-            alt.Tooltip("quote:N"),
-            alt.Tooltip("sources:N"),
-        ],
+    data = _plain(data, [*cols, "at"])
+    data["actor"] = _names(tl, names, "principal", "actor").tolist()
+    data["who"] = _names(tl, names, "actor_id", "actor").tolist()
+    data["issue"] = _names(tl, names, "issue_id", "issue").tolist()
+    shown = [dates.show(w) if w else "" for w in data["when"]]
+    data["dating"] = [
+        "undated: " + w if u else ("before the range shown: " + w if b else w)
+        for w, u, b in zip(shown, undated, before, strict=True)
+    ]
+    data["quote"] = [q if q else "" for q in data["quote"]]  # a missing quote shows blank
+    if names is not None:
+        data["sources"] = [
+            "; ".join(names.source_short(i.strip()) for i in str(v).split(",")) if v else ""
+            for v in data["sources"]
+        ]
+    data["mark"] = [
+        "before" if b else ("undated" if u else "dated")
+        for b, u in zip(before, undated, strict=True)
+    ]
+    # the actors with most rows take the first, most distinct colours
+    actors = list(
+        data["actor"].value_counts().sort_index().sort_values(ascending=False, kind="stable").index
     )
-    layered = alt.layer(spans, points).properties(width=width, height=110)
-    return _theme(
-        layered.facet(
-            row=alt.Row(
-                "issue_id:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
+    colour = alt.Color(
+        "actor:N",
+        scale=alt.Scale(
+            domain=actors,
+            range=[ACTOR_COLOURS[i % len(ACTOR_COLOURS)] for i in range(max(len(actors), 1))],
+        ),
+        title="whose words or deeds",
+    )
+    x_scale = alt.Scale(domain=[lo.strftime("%Y-%m-%d"), hi.strftime("%Y-%m-%d")])
+    x_axis = alt.Axis(format="%b %Y", labelOverlap=True, tickCount=6)
+    x = alt.X("date:T", title="date (as reported)", scale=x_scale, axis=x_axis)
+    tooltip = [
+        alt.Tooltip("dating:N", title="date"),
+        alt.Tooltip("who:N", title="who"),
+        alt.Tooltip("actor:N", title="counts for"),
+        alt.Tooltip("channel:N", title="words or deeds"),
+        alt.Tooltip("kind:N"),
+        alt.Tooltip("status:N"),
+        alt.Tooltip("stance:Q"),
+        alt.Tooltip("label:N", title="summary"),
+        alt.Tooltip("quote:N"),
+        alt.Tooltip("sources:N"),
+    ]
+    # One zoom on the time axis, shared by every panel; shift + wheel zooms, so that
+    # scrolling the page over a chart still scrolls the page.
+    zoom = alt.selection_interval(
+        name="zoom", bind="scales", encodings=["x"], zoom="wheel![event.shiftKey]"
+    )
+    panels = []
+    issues = list(dict.fromkeys(data.sort_values("issue")["issue_id"]))
+    for i, issue in enumerate(issues):
+        rows = data[data["issue_id"] == issue].reset_index(drop=True)
+        minus2, plus2 = names.poles(issue) if names is not None else ("", "")
+        base = alt.Chart(rows).encode(
+            x=x,
+            y=alt.Y(
+                "stance:Q",
+                scale=alt.Scale(domain=[-2.6, 2.6]),
+                axis=alt.Axis(
+                    values=[-2, -1, 0, 1, 2],
+                    title=None,
+                    labelExpr="datum.value > 0 ? '+' + datum.value : datum.value < 0 ? "
+                    "'−' + (-datum.value) : '0'",
+                ),
+            ),
+            color=colour,
+        )
+        spans = (
+            base.transform_filter("datum.precision != 'day'")
+            .mark_rule(strokeWidth=3, opacity=0.4)
+            .encode(
+                x2="end:T",
+                strokeDash=alt.StrokeDash(
+                    "mark:N",
+                    scale=alt.Scale(
+                        domain=["dated", "undated", "before"], range=[[1, 0], [4, 3], [1, 3]]
+                    ),
+                    title="dates",
+                    legend=alt.Legend(
+                        labelExpr="datum.label == 'dated' ? 'dated to a span' : datum.label"
+                    ),
+                ),
             )
         )
-    )
+        points = base.mark_point(size=80, filled=True).encode(
+            x=alt.X("at:T", title="date (as reported)", scale=x_scale, axis=x_axis),
+            shape=alt.Shape(
+                "channel:N",
+                scale=alt.Scale(domain=["words", "deeds"], range=["circle", "square"]),
+                title="",
+            ),
+            opacity=alt.Opacity(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_OPACITY), range=list(STATUS_OPACITY.values())),
+                title="status",
+            ),
+            tooltip=tooltip,
+        )
+        layers = [spans, points.add_params(zoom)]
+        if plus2 or minus2:
+            poles = pd.DataFrame({"y": [2.45, -2.45], "text": [f"+2: {plus2}", f"−2: {minus2}"]})
+            layers.insert(
+                0,
+                alt.Chart(poles)
+                .mark_text(align="left", fontSize=10, color="#555", limit=width - 10, dx=4)
+                .encode(y=alt.Y("y:Q"), text="text:N", x=alt.value(0)),
+            )
+        panel = alt.layer(*layers).properties(
+            width=width,
+            height=120,
+            title=alt.Title(names.issue(issue) if names else issue, anchor="start", fontSize=12),
+            name=f"issue{i}",
+        )
+        panels.append(panel)
+    if not panels:
+        return _theme(alt.Chart(data).mark_point(), describe_timeline(tl, names, lo))
+    with warnings.catch_warnings():
+        # the one zoom, added to every panel's points, is merged into one parameter
+        warnings.filterwarnings("ignore", "Automatically deduplicated selection parameter")
+        chart = alt.vconcat(*panels).resolve_scale(x="shared")
+    return _theme(chart, describe_timeline(tl, names, lo))
+
+
+def describe_timeline(tl: pd.DataFrame, names: Names | None, lo: pd.Timestamp) -> str:
+    """The timeline's alt text: who, how many words and deeds, over what time, what is off scale."""
+    who = sorted(set(_names(tl, names, "principal", "actor")))
+    words_n = int((tl["channel"] == "words").sum())
+    deeds = tl[tl["channel"] == "deeds"]
+    undated = int(deeds["date"].isna().sum())
+    before = tl[tl["end"] < lo]
+    dated = tl["date"].dropna()
+    span = f", {_month(dated.min())} to {_month(tl['end'].max())}" if not dated.empty else ""
+    parts = [
+        f"Timeline of {listing(who) or 'no actor'} on {count(tl['issue_id'].nunique(), 'issue')}"
+        f"{span}: {count(words_n, 'statement')} and {count(len(deeds), 'deed')}"
+    ]
+    if undated:
+        parts.append(f"{count(undated, 'deed')} undated (only a latest day is known)")
+    if not before.empty:
+        parts.append(
+            f"{count(len(before), 'row')} long before the rest ("
+            + ", ".join(sorted(set(before["when"].astype(str))))
+            + ") drawn at the left edge"
+        )
+    return "; ".join(parts) + "."
 
 
 def gap_heatmap(summary: pd.DataFrame) -> alt.TopLevelMixin:
@@ -148,7 +325,7 @@ def gap_heatmap(summary: pd.DataFrame) -> alt.TopLevelMixin:
     cells = base.mark_rect().encode(
         color=alt.Color(
             "mean_gap:Q",
-            scale=alt.Scale(scheme="redblue", domain=[-4, 4], domainMid=0),
+            scale=alt.Scale(scheme="blueorange", domain=[-4, 4], domainMid=0),
             title="mean gap (said − done)",
         ),
         tooltip=[
@@ -157,10 +334,15 @@ def gap_heatmap(summary: pd.DataFrame) -> alt.TopLevelMixin:
         ],
     )
     labels = base.mark_text(fontSize=11).encode(text=alt.Text("tested:Q"))
-    return _theme(alt.layer(cells, labels))
+    n = len(data)
+    return _theme(
+        alt.layer(cells, labels), f"Mean say–do gap in {count(n, 'cell')} of actor by issue."
+    )
 
 
-def alignment_chart(al: pd.DataFrame, title: str = "") -> alt.TopLevelMixin:
+def alignment_chart(
+    al: pd.DataFrame, title: str = "", names: Names | None = None
+) -> alt.TopLevelMixin:
     """S score of two actors per period, words and deeds side by side.
 
     Parameters
@@ -169,85 +351,181 @@ def alignment_chart(al: pd.DataFrame, title: str = "") -> alt.TopLevelMixin:
         From :func:`research.alignment`. Periods with no shared issue have no
         point (their reason is in the frame, not drawn as 0). A bar spans each
         score's 95% bootstrap interval; a score on too few shared issues
-        (``thin``) is drawn hollow and says so in its tooltip.
+        (``thin``) is drawn hollow, labelled "thin" and says so in its tooltip.
     """
     cols = ["period", "channel", "n_shared", "shared_issues", "thin", "agreement", "s_score"]
     cols += ["s_score_low", "s_score_high", "scott_pi", "cohen_kappa", "reason"]
     data = _plain(al, cols)
+    if names is not None:
+        data["shared_issues"] = [
+            "; ".join(names.issue(i) for i in v) if isinstance(v, tuple) else v
+            for v in al["shared_issues"]
+        ]
+    data["note"] = [
+        "thin" if t and s is not None else ""
+        for t, s in zip(data["thin"], data["s_score"], strict=True)
+    ]
     chart = alt.Chart(data, title=title or alt.Undefined).encode(
-        x=alt.X("period:O", title=None),
-        y=alt.Y("s_score:Q", scale=alt.Scale(domain=[-1, 1]), title="S score (1 = same stances)"),
+        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(
+            "s_score:Q",
+            scale=alt.Scale(domain=[-1, 1]),
+            title="S score (1 = same stances, −1 = opposite)",
+            axis=alt.Axis(values=[-1, -0.5, 0, 0.5, 1]),
+        ),
         color=alt.Color(
             "channel:N",
             scale=alt.Scale(domain=list(CHANNEL_COLOURS), range=list(CHANNEL_COLOURS.values())),
             title="",
         ),
+        xOffset=alt.XOffset("channel:N", scale=alt.Scale(domain=list(CHANNEL_COLOURS))),
         tooltip=[
             "period:O",
             "channel:N",
-            "n_shared:Q",
+            alt.Tooltip("n_shared:Q", title="shared issues"),
             alt.Tooltip("thin:N", title="thin (under 3 shared issues)"),
-            "shared_issues:N",
+            alt.Tooltip("shared_issues:N", title="which issues"),
             alt.Tooltip("agreement:Q", format=".0%"),
-            alt.Tooltip("s_score:Q", format=".2f"),
+            alt.Tooltip("s_score:Q", format=".2f", title="S score"),
             alt.Tooltip("s_score_low:Q", format=".2f", title="S, 95% low"),
             alt.Tooltip("s_score_high:Q", format=".2f", title="S, 95% high"),
             alt.Tooltip("cohen_kappa:Q", format=".2f", title="Cohen's kappa"),
+            alt.Tooltip("reason:N"),
         ],
     )
-    bars = chart.mark_rule(opacity=0.5).encode(y="s_score_low:Q", y2="s_score_high:Q")
-    points = chart.mark_point(size=120).encode(
-        fill=alt.condition("datum.thin", alt.value("white"), alt.Color("channel:N"))
+    bars = chart.mark_rule(opacity=0.5, strokeWidth=2).encode(
+        y="s_score_low:Q", y2="s_score_high:Q"
     )
-    line = chart.mark_line()
-    return _theme(alt.layer(line, bars, points).properties(width=420, height=240))
+    points = chart.mark_point(size=120, strokeWidth=2).encode(
+        fill=alt.condition(
+            "datum.thin",
+            alt.value("white"),
+            alt.Color(
+                "channel:N",
+                scale=alt.Scale(domain=list(CHANNEL_COLOURS), range=list(CHANNEL_COLOURS.values())),
+                legend=None,
+            ),
+        )
+    )
+    notes = chart.mark_text(dy=-14, fontSize=10, color="#444").encode(text="note:N")
+    layered = alt.layer(bars, points, notes).properties(width=420, height=240)
+    return _theme(layered, describe_alignment(al))
 
 
-def verdict_chart(sd: pd.DataFrame) -> alt.TopLevelMixin:
-    """How many positions got each verdict, by kind of position."""
+def describe_alignment(al: pd.DataFrame) -> str:
+    """The alignment chart's alt text: each period's scores in words."""
+    parts = []
+    for _, r in al.iterrows():
+        if pd.isna(r["s_score"]):
+            parts.append(f"{r['period']} {r['channel']}: no score ({r['reason']})")
+        else:
+            thin = ", thin" if r["thin"] else ""
+            parts.append(
+                f"{r['period']} {r['channel']}: S {signed(float(r['s_score']))} on "
+                f"{count(int(r['n_shared']), 'shared issue')}{thin}"
+            )
+    return "S score by period. " + "; ".join(parts) + "." if parts else "No period to score."
+
+
+def verdict_chart(sd: pd.DataFrame, subject: str = "") -> alt.TopLevelMixin:
+    """How many positions got each verdict, by kind of position.
+
+    Counts are whole numbers, and the axis ticks say so. ``subject`` names
+    whose positions they are in the chart's description.
+    """
     counts = (
-        sd.assign(verdict=sd["verdict"].astype(str), kind=sd["kind"].astype(str))
+        sd.assign(verdict=sd["verdict"].astype(str), kind=sd["kind"].astype(str).map(words))
         .groupby(["verdict", "kind"], sort=True)
         .size()
         .rename("positions")
         .reset_index()
     )
+    counts = counts[counts["positions"] > 0]
+    counts["verdict_words"] = counts["verdict"].map(words)
+    top = int(counts["positions"].max()) if not counts.empty else 1
     chart = (
-        alt.Chart(_plain(counts, ["verdict", "kind", "positions"]))
+        alt.Chart(_plain(counts, ["verdict", "verdict_words", "kind", "positions"]))
         .mark_bar()
         .encode(
-            y=alt.Y("verdict:N", sort=list(VERDICTS), title=None),
-            x=alt.X("positions:Q", title="positions"),
+            y=alt.Y("verdict_words:N", sort=[words(v) for v in VERDICTS], title=None),
+            x=alt.X(
+                "positions:Q",
+                title="positions",
+                axis=alt.Axis(values=list(range(0, top + 1, max(1, (top + 4) // 5))), format="d"),
+                scale=alt.Scale(domain=[0, top]),
+            ),
             color=alt.Color(
                 "verdict:N",
                 scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
                 legend=None,
             ),
             column=alt.Column("kind:N", title=None),
-            tooltip=["verdict:N", "kind:N", "positions:Q"],
+            tooltip=[
+                alt.Tooltip("verdict_words:N", title="verdict"),
+                alt.Tooltip("kind:N"),
+                alt.Tooltip("positions:Q"),
+            ],
         )
     )
-    return _theme(chart.properties(width=180, height=120))
+    return _theme(chart.properties(width=170, height=120), describe_verdicts(counts, subject))
+
+
+def describe_verdicts(counts: pd.DataFrame, subject: str = "") -> str:
+    """The verdict chart's alt text: each kind's verdicts in words."""
+    parts = []
+    for kind, g in counts.groupby("kind", sort=True):
+        tallies = [
+            f"{int(g.loc[g['verdict'] == v, 'positions'].sum())} {words(v)}"
+            for v in VERDICTS
+            if (g["verdict"] == v).any()
+        ]
+        parts.append(f"{kind}: {listing(tallies)}")
+    who = f"{subject}: " if subject else ""
+    return f"{who}verdicts by kind of position. " + "; ".join(parts) + "."
+
+
+#: Mimetype a chart's spec travels under beside its SVG, for the interactive page.
+SPEC_MIME = "application/vnd.vegalite.v6+json"
+
+
+def static_and_spec(spec: dict, **metadata) -> dict:
+    """Altair renderer for report builds: the chart as SVG plus its Vega-Lite spec.
+
+    The SVG (drawn with the shipped font) is what a reader sees with scripts
+    off; the report page draws the spec interactively
+    (:func:`research.render.report_html`).
+    """
+    from altair.vegalite.v6.display import svg_renderer
+
+    bundle = svg_renderer(spec, **metadata)
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    return {"image/svg+xml": data["image/svg+xml"], SPEC_MIME: spec}
+
+
+alt.renderers.register("research", static_and_spec)
 
 
 def enable() -> str:
-    """Choose how charts display: inline SVG in a report build, else Altair's default.
+    """Choose how charts display: SVG plus spec in a report build, else Altair's default.
 
     The report build sets ``RESEARCH_STATIC_CHARTS=1`` so that reports carry
-    their charts as SVG drawn with the shipped font and load nothing from the
-    network. In JupyterLab charts stay interactive.
+    each chart as SVG drawn with the shipped font (the no-script fallback) and
+    as its spec, which the page draws interactively with the Vega runtime it
+    embeds; nothing loads from the network. In JupyterLab charts stay
+    interactive.
     """
     if os.environ.get(STATIC_ENV):
         import vl_convert as vlc
 
         vlc.register_font_directory(str(FONT_DIR))
-        alt.renderers.enable("svg")
-        return "svg"
+        alt.renderers.enable("research")
+        return "research"
     alt.renderers.enable("default")
     return "default"
 
 
 __all__ = [
+    "SPEC_MIME",
     "STATUS_ORDER",
     "alignment_chart",
     "enable",

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from research import dates
+from research.names import Names, words
+
+if TYPE_CHECKING:
+    from research.findings import Finding
 
 #: Mimetype a notebook uses to hand the report build a one-line summary.
 SUMMARY_MIME = "application/vnd.research.summary+json"
@@ -44,7 +49,7 @@ class HTML:
 
 
 #: Columns holding dates as the source writes them; tables show them in words.
-WRITTEN_DATES = ("said", "window", "when", "start", "end")
+WRITTEN_DATES = ("said", "window", "when", "start", "end", "published")
 
 
 def _cell(column: str, value: object) -> str:
@@ -53,29 +58,122 @@ def _cell(column: str, value: object) -> str:
     return _fmt(value)
 
 
-def table(df: pd.DataFrame, columns: Iterable[str] | None = None, max_rows: int = 200) -> HTML:
+#: What each column holds, so that a table can show names for ids.
+ID_COLUMNS = {
+    "speaker_id": "actor",
+    "principal": "actor",
+    "actor_id": "actor",
+    "doers": "actor",
+    "targets": "actor",
+    "subjects": "actor",
+    "counterpart": "actor",
+    "claimed_by": "actor",
+    "for_id": "actor",
+    "issue_id": "issue",
+    "shared_issues": "issue",
+    "source_id": "source",
+    "sources": "source",
+}
+#: Coded columns shown in words.
+CODED = ("kind", "claim", "voice", "status", "verdict", "channel", "role", "occurrence", "action")
+#: Column headings in words.
+HEADERS = {
+    "speaker_id": "speaker",
+    "principal": "tested against",
+    "actor_id": "actor",
+    "doers": "who did it",
+    "issue_id": "issue",
+    "source_id": "source",
+    "for_id": "for",
+    "position_id": "statement id",
+    "event_id": "deed id",
+    "n_shared": "shared issues",
+    "shared_issues": "which issues",
+    "s_score": "S score",
+    "s_score_low": "S, 95% low",
+    "s_score_high": "S, 95% high",
+    "s_squared": "S (squared distance)",
+    "scott_pi": "Scott's π",
+    "cohen_kappa": "Cohen's κ",
+    "a_n": "statements or deeds (first)",
+    "b_n": "statements or deeds (second)",
+    "label": "what",
+    "when": "date",
+    "said": "said",
+    "window": "speaks about",
+    "evidence_ids": "deeds on record",
+}
+
+
+def _ids(value: object) -> list[str]:
+    if isinstance(value, tuple | list):
+        return [str(v) for v in value]
+    text = _fmt(value)
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()] if text else []
+
+
+def _named(column: str, value: object, names: Names | None) -> str:
+    """A cell as markup: names for ids (the ids on hover), words for codes."""
+    what = ID_COLUMNS.get(column)
+    if names is not None and what is not None:
+        ids = _ids(value)
+        show = {"actor": names.actor, "issue": names.issue, "source": names.source_short}[what]
+        return "; ".join(
+            f'<span title="{html.escape(i)}">{html.escape(show(i))}</span>' for i in ids
+        )
+    if names is not None and column in CODED:
+        return html.escape(words(value))
+    return html.escape(_cell(column, value))
+
+
+def table(
+    df: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    max_rows: int = 200,
+    *,
+    names: Names | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTML:
     """A plain, escaped HTML table of ``columns`` (all by default).
 
     Dates show as YYYY-MM-DD, dates written at their precision (``said``,
-    ``window``, ``when``, a role's ``start`` and ``end``) in words at that
+    ``window``, ``when``, a role's ``start`` and ``end``, a source's
+    ``published``) in words at that
     precision, tuples of ids joined with commas, missing values as blanks.
+    With ``names`` (:class:`research.names.Names`), actors, issues and sources
+    show by name with their id on hover, coded values and headings in words.
+    The table scrolls inside its own box on a narrow screen.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> print(table(pd.DataFrame({"a": ["<b>"]})).markup)
-    <table><thead><tr><th>a</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>
+    >>> markup = table(pd.DataFrame({"a": ["<b>"]})).markup
+    >>> print(markup.replace("</tr>", "</tr>\\n"))
+    <div class="table-wrap" tabindex="0"><table><thead><tr><th>a</th></tr>
+    </thead><tbody><tr><td>&lt;b&gt;</td></tr>
+    </tbody></table></div>
     """
     cols = list(columns) if columns is not None else list(df.columns)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    heads = {**(HEADERS if names is not None else {}), **(headers or {})}
+    head = "".join(
+        f"<th>{html.escape(heads.get(c, c.replace('_', ' ') if names else c))}</th>" for c in cols
+    )
     rows = []
     for rec in df[cols].head(max_rows).itertuples(index=False):
-        cells = (f"<td>{html.escape(_cell(c, v))}</td>" for c, v in zip(cols, rec, strict=True))
+        cells = (f"<td>{_named(c, v, names)}</td>" for c, v in zip(cols, rec, strict=True))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = len(df) - max_rows
     foot = f'<p class="muted">… and {more} more rows</p>' if more > 0 else ""
-    markup = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{foot}"
+    markup = (
+        f'<div class="table-wrap" tabindex="0"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>{foot}"
+    )
     return HTML(markup, df[cols].head(max_rows).to_string(index=False))
+
+
+def heading(text: str, level: int = 2) -> HTML:
+    """An escaped heading, for a section whose title holds a name from the data."""
+    return HTML(f"<h{level}>{html.escape(text)}</h{level}>", text)
 
 
 def paragraph(text: str, css: str = "") -> HTML:
@@ -96,7 +194,46 @@ def summary(text: str) -> dict:
     }
 
 
-def _citations(rows: pd.DataFrame | None) -> str:
+def first_screen(finding: Finding) -> dict:
+    """The top of a report: the finding in sentences, key figures, the evidence base.
+
+    Publishes the finding's first sentence as the report's one-line summary
+    for the index, like :func:`summary`. Use as
+    ``display(first_screen(finding), raw=True)``.
+    """
+    sentences = " ".join(html.escape(s) for s in finding.sentences)
+    figures = "".join(
+        f"<li><strong>{html.escape(v)}</strong> {html.escape(k)}</li>" for k, v in finding.figures
+    )
+    caveat = (
+        f' <strong class="caveat">{html.escape(finding.caveat)}</strong>' if finding.caveat else ""
+    )
+    sources = "".join(f"<li>{html.escape(s)}</li>" for s in finding.sources)
+    markup = (
+        '<section class="finding" aria-label="What this report found">'
+        f'<p class="lead">{sentences}</p>'
+        f'<p class="evidence">{html.escape(finding.evidence)}{caveat}</p>'
+        f'<ul class="figures">{figures}</ul>'
+        + (
+            f'<details class="sources"><summary>Every source in full</summary><ol>{sources}</ol>'
+            "</details>"
+            if len(finding.sources) > 1
+            else ""
+        )
+        + "</section>"
+    )
+    text = "\n".join([*finding.sentences, finding.evidence, finding.caveat]).strip()
+    return {SUMMARY_MIME: {"summary": finding.summary}, "text/html": markup, "text/plain": text}
+
+
+def _span(text: str, title: str) -> str:
+    """Escaped text with an id on hover (the text alone when it is the id)."""
+    if text == title:
+        return html.escape(text)
+    return f'<span title="{html.escape(title)}">{html.escape(text)}</span>'
+
+
+def _citations(rows: pd.DataFrame | None, names: Names) -> str:
     """Every citation of a row: source, who claims it, status, wording, quote, denial."""
     if rows is None or rows.empty:
         return ""
@@ -104,11 +241,13 @@ def _citations(rows: pd.DataFrame | None) -> str:
     for _, c in rows.iterrows():
         quote = _fmt(c.get("quote"))
         wording = _fmt(c.get("source_wording"))
+        source = _fmt(c["source_id"])
         denies = " <strong>denies it</strong>;" if bool(c["denies"]) else ""
         items.append(
-            f"<li>{html.escape(_fmt(c['source_id']))}: {html.escape(_fmt(c['claimed_by']))};"
+            f"<li>{_span(names.source_short(source), source)}: claimed by "
+            f"{_span(names.actor(c['claimed_by']), _fmt(c['claimed_by']))};"
             f"{denies} {html.escape(_fmt(c['status']))}"
-            + (f" — “{html.escape(wording)}”" if wording else "")
+            + (f" — the source writes “{html.escape(wording)}”" if wording else "")
             + (f"; quote: “{html.escape(quote)}”" if quote else "")
             + "</li>"
         )
@@ -123,45 +262,54 @@ def _window(p: pd.Series) -> str:
         return dates.show(text)
     end = text.split("/", 1)[1]
     start = pd.Timestamp(p["window_start"])
-    since = f"since {role} began ({start.day} {start.strftime('%b %Y')})"
+    since = f"since {role.replace('_', ' ')} began ({start.day} {start.strftime('%b %Y')})"
     return since + ("" if end == dates.OPEN else f" to {dates.show_part(end)}")
 
 
-def _said(p: pd.Series, cites: pd.DataFrame | None) -> str:
-    about = _fmt(p.get("subjects"))
-    about = f" about {html.escape(about)}" if about else ""
-    condition = _fmt(p.get("condition"))
-    condition = f"; if {html.escape(condition)}" if condition else ""
-    return (
-        f'<div class="said"><strong>Said</strong> ({html.escape(dates.show(_fmt(p["said"])))}, '
-        f"{html.escape(_fmt(p['speaker_id']))}{about}{_via(p)}; {html.escape(_fmt(p['claim']))}, "
-        f"{html.escape(_fmt(p['voice']).replace('_', ' '))}): "
-        f"{html.escape(_fmt(p['summary']))} "
-        f'<span class="muted">[stance {html.escape(_fmt(p["stance"]))}; window '
-        f"{html.escape(_window(p))}{condition}; status "
-        f"{html.escape(_fmt(p['status']))}]</span>{_citations(cites)}</div>"
-    )
-
-
-def _via(row: pd.Series) -> str:
+def _via(row: pd.Series, names: Names) -> str:
     """The roles that make a row count for its principal, when any."""
     via = _fmt(row.get("via"))
+    if not via:
+        return ""
+    principal = _fmt(row["principal"])
     return (
-        f"; counts for {html.escape(_fmt(row['principal']))} via {html.escape(via)}" if via else ""
+        f"; counts for {_span(names.actor(principal), principal)} "
+        f"via {_span(names.role_title(via), via)}"
     )
 
 
-def _done(e: pd.Series, cites: pd.DataFrame | None) -> str:
-    how = "throughout" if _fmt(e.get("occurrence")) == "throughout" else "once, within"
+def _said(p: pd.Series, cites: pd.DataFrame | None, names: Names) -> str:
+    speaker = _fmt(p["speaker_id"])
+    about = _fmt(p.get("subjects"))
+    about = f", about {_span(names.actor(about), about)}" if about else ""
+    condition = _fmt(p.get("condition"))
+    condition = f"; if {html.escape(condition)}" if condition else ""
+    issue = _fmt(p["issue_id"])
+    kind = f"{words(p['kind'])}, {words(p['claim'])}, {words(p['voice'])}"
     return (
-        f'<div class="done"><strong>Done</strong> ({html.escape(how)} '
+        f'<div class="said"><strong>Said</strong> ({html.escape(dates.show(_fmt(p["said"])))}, '
+        f"{_span(names.who(speaker), speaker)}{about}{_via(p, names)}; {html.escape(kind)}): "
+        f"{html.escape(_fmt(p['summary']))} "
+        f'<span class="muted">[stance {html.escape(names.stance(issue, p["stance"]))} on '
+        f"{_span(names.issue(issue), issue)}; speaks about "
+        f"{html.escape(_window(p))}{condition}; status "
+        f"{html.escape(_fmt(p['status']))}]</span>{_citations(cites, names)}</div>"
+    )
+
+
+def _done(e: pd.Series, cites: pd.DataFrame | None, names: Names) -> str:
+    how = "throughout" if _fmt(e.get("occurrence")) == "throughout" else "once, within"
+    doers = _fmt(e["doers"])
+    issue = _fmt(e["issue_id"])
+    decided = " decided" if e["deciding"] else ""
+    return (
+        f'<div class="done{decided}"><strong>Done</strong> ({html.escape(how)} '
         f"{html.escape(dates.show(_fmt(e['when'])))}; "
-        f"{html.escape(_fmt(e['doers']))}{_via(e)}): {html.escape(_fmt(e['summary']))} "
-        f'<span class="muted">[stance {html.escape(_fmt(e["stance"]))} on '
-        f"{html.escape(_fmt(e['issue_id']))}; status "
+        f"{_span(names.actor(doers), doers)}{_via(e, names)}): {html.escape(_fmt(e['summary']))} "
+        f'<span class="muted">[stance {html.escape(names.stance(issue, e["stance"]))}; status '
         f"<strong>{html.escape(_fmt(e['status']))}</strong>; "
-        f"{html.escape(_fmt(e['role']))}; {html.escape(_weighs(e))}]</span>"
-        f"{_citations(cites)}</div>"
+        f"{html.escape(words(e['role']))}; {html.escape(_weighs(e))}]</span>"
+        f"{_citations(cites, names)}</div>"
     )
 
 
@@ -174,8 +322,15 @@ def _weighs(e: pd.Series) -> str:
     return f"weight {float(e['weight']):.2f}{part}" + ("; decided it" if e["deciding"] else "")
 
 
-def cards(sd: pd.DataFrame, pairs: pd.DataFrame, citations: pd.DataFrame) -> HTML:
-    """One card per say–do row: what was said against what was done.
+def cards(
+    sd: pd.DataFrame,
+    pairs: pd.DataFrame,
+    citations: pd.DataFrame,
+    names: Names | None = None,
+    *,
+    deeds: str = "all",
+) -> HTML:
+    """One card per say–do row: what was said, the verdict, its basis and the deeds.
 
     Parameters
     ----------
@@ -186,23 +341,35 @@ def cards(sd: pd.DataFrame, pairs: pd.DataFrame, citations: pd.DataFrame) -> HTM
     citations : DataFrame
         The citations table (``tables.citations``): every citation of the
         position and of each deed is listed.
+    names : Names, optional
+        Names for the ids (:class:`research.names.Names`), with the ids on
+        hover; without it the cards show the ids.
+    deeds : {"all", "counted"}
+        Which deeds a card lists: every deed considered, or only those that
+        weigh in the time the statement speaks about.
     """
+    from research.findings import basis
+
+    names = names if names is not None else Names.ids()
     by_row = {key: g for key, g in pairs.groupby(["position_id", "principal"], sort=False)}
     cites_p = {k: g for k, g in citations.groupby("position_id", sort=False)}
     cites_e = {k: g for k, g in citations.groupby("event_id", sort=False)}
     out = []
     for _, p in sd.iterrows():
-        deeds = by_row.get((p["position_id"], p["principal"]))
+        key = (p["position_id"], p["principal"])
+        rows = by_row.get(key, pairs.iloc[0:0])
+        if deeds == "counted":
+            rows = rows[rows["counted"].astype(bool)]
+        body = "".join(_done(e, cites_e.get(e["event_id"]), names) for _, e in rows.iterrows())
         verdict = _fmt(p["verdict"])
-        body = ""
-        if deeds is not None:
-            body = "".join(_done(e, cites_e.get(e["event_id"])) for _, e in deeds.iterrows())
+        principal, position = _fmt(p["principal"]), _fmt(p["position_id"])
         out.append(
-            f'<div class="card {html.escape(verdict)}"><div><strong>{html.escape(verdict)}</strong>'
-            f' <span class="muted">{html.escape(_fmt(p["position_id"]))} '
-            f"(tested against {html.escape(_fmt(p['principal']))}): "
-            f"{html.escape(_fmt(p['reason']))}; deed stance {html.escape(_fmt(p['deed_stance']))}, "
-            f"gap {html.escape(_fmt(p['gap']))}</span></div>"
-            f"{_said(p, cites_p.get(p['position_id']))}{body}</div>"
+            f'<div class="card {html.escape(verdict)}" title="{html.escape(position)}">'
+            f'<div class="verdict"><strong>{html.escape(words(verdict))}</strong>'
+            f' <span class="muted">(tested against the deeds of '
+            f"{_span(names.actor(principal), principal)})</span></div>"
+            f"{_said(p, cites_p.get(p['position_id']), names)}"
+            f'<p class="basis">{html.escape(basis(names, p, by_row.get(key, pairs.iloc[0:0])))}</p>'
+            f"{body}</div>"
         )
     return HTML("".join(out), f"{len(sd)} cards")

@@ -39,6 +39,7 @@ import pytest
 
 import research.build as rb
 from research.build import BuildError, Report, build, fingerprint, read_reports, write_atomic
+from research.render import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -415,7 +416,10 @@ def test_curated_markup_is_shown_as_text_in_reports(fixture_build):
     assert BOLD not in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "<img src=x" not in page
-    assert "<script" not in page
+    # the one script on the page is the chart runtime the package ships, byte for byte
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, re.S | re.I)
+    assert page.lower().count("<script") == len(scripts) == 1
+    assert scripts[0].strip() == runtime().strip()
 
 
 def assert_valid(data_dir: Path) -> None:
@@ -620,36 +624,24 @@ def test_every_report_links_back_to_the_index(full_build):
 # --- 6. headless Chromium --------------------------------------------------------------
 
 PROBE = """<script>
-window.addEventListener("load", async () => {
-  const images = [];
-  for (const img of document.querySelectorAll("img")) {
-    let decoded = true;
-    try { await img.decode(); } catch (e) { decoded = false; }
-    const box = img.getBoundingClientRect();
-    let inked = -1;
-    try {
-      const c = document.createElement("canvas");
-      c.width = img.naturalWidth; c.height = img.naturalHeight;
-      const g = c.getContext("2d");
-      g.drawImage(img, 0, 0);
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      inked = 0;
-      for (let i = 0; i < d.length; i += 4)
-        if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) inked++;
-    } catch (e) { inked = String(e); }
-    images.push({chart: !!img.closest(".output_svg"), complete: img.complete, decoded,
-                 naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
-                 width: box.width, height: box.height, inked});
+window.addEventListener("load", () => setTimeout(() => {
+  const charts = [];
+  for (const fig of document.querySelectorAll("figure.chart")) {
+    const svg = fig.querySelector(".chart-view svg");
+    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    charts.push({drawn: fig.classList.contains("drawn"), width: box.width, height: box.height,
+                 marks: svg ? svg.querySelectorAll("path, line, text").length : 0,
+                 label: svg ? svg.getAttribute("aria-label") || "" : ""});
   }
   const pre = document.createElement("pre");
   pre.id = "research-probe";
   pre.textContent = JSON.stringify({
-    images,
+    charts,
     resources: performance.getEntriesByType("resource").map(e => e.name),
     h1: (document.querySelector("h1") || {}).textContent || "",
   });
   document.body.appendChild(pre);
-});
+}, 2000));
 </script>
 """
 
@@ -663,10 +655,10 @@ def chromium() -> str | None:
 
 
 def test_reports_render_their_charts_in_headless_chromium_offline(full_build, tmp_path):
-    """Each page, loaded with the network off, shows every chart decoded and drawn.
+    """Each page, loaded with the network off, draws every chart with its embedded runtime.
 
-    The page is copied with a small probe script appended (the reports carry no script of
-    their own); Chromium runs it on load and ``--dump-dom`` hands back its findings.
+    The page is copied with a small probe script appended; Chromium runs it after load and
+    ``--dump-dom`` hands back its findings.
     """
     browser = chromium()
     if browser is None:
@@ -675,7 +667,8 @@ def test_reports_render_their_charts_in_headless_chromium_offline(full_build, tm
     for name in pages:
         text = full_build.files[name].decode()
         probe = tmp_path / f"probe-{name}"
-        probe.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+        head, _, tail = text.rpartition("</body>")  # the last one: the runtime holds the words
+        probe.write_text(head + PROBE + "</body>" + tail, encoding="utf-8")
         proc = subprocess.run(
             [
                 browser,
@@ -704,16 +697,16 @@ def test_reports_render_their_charts_in_headless_chromium_offline(full_build, tm
         found = json.loads(html.unescape(m[1]))
         assert found["resources"] == [], f"{name} fetched {found['resources']}"
         assert found["h1"], name
-        charts = [i for i in found["images"] if i["chart"]]
-        expected = text.count('<div class="output_svg')
-        assert len(charts) == expected, (name, found["images"])
+        charts = found["charts"]
+        expected = text.count('<figure class="chart"')
+        assert len(charts) == expected, (name, charts)
         if name != "index.html":
             assert expected >= 1, f"{name} has no chart"
         for chart in charts:
-            assert chart["complete"] and chart["decoded"], (name, chart)
-            assert chart["naturalWidth"] > 50 and chart["naturalHeight"] > 50, (name, chart)
+            assert chart["drawn"], (name, chart)  # the embedded runtime drew it
             assert chart["width"] > 50 and chart["height"] > 50, (name, chart)
-            assert isinstance(chart["inked"], int) and chart["inked"] > 500, (name, chart)
+            assert chart["marks"] > 20, (name, chart)
+            assert chart["label"] and "No description" not in chart["label"], (name, chart)
 
 
 # --- 7. reproducible -------------------------------------------------------------------

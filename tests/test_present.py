@@ -1,36 +1,95 @@
-"""What notebooks show: curated text escaped, dates as precise as the source."""
+"""What notebooks show: curated text escaped, names for ids, dates as precise as the source,
+and every verdict with its basis."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 import research
 from research import dates, present
+from research.findings import basis
+from research.names import Names
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 
-def _cards(t: research.Tables, position_id: str) -> str:
+def _cards(t: research.Tables, position_id: str, **kw) -> str:
     sd = research.say_do(t)
     sd = sd[sd["position_id"] == position_id]
-    return present.cards(sd, research.evidence(t, [position_id]), t.citations).markup
+    return present.cards(
+        sd, research.evidence(t, [position_id]), t.citations, Names(t), **kw
+    ).markup
 
 
 def test_cards_set_words_against_deeds_with_every_citation():
     html = _cards(research.load(MINIMAL), "never_armed")
     assert "contradicted" in html and "quote: “we never armed B”" in html
     assert "A supplied drones to B." in html and "status <strong>reported</strong>" in html
-    assert "fixture: pundit; reported — “open secret”" in html  # the report ...
-    assert "wire: lead_a; <strong>denies it</strong>; confirmed" in html  # ... and the denial
-    assert "decided it" in html and "tested against AAA" in html
+    # the report, by source title and outlet, and who claims it ...
+    assert "“Synthetic fixture for tests”, research test suite, Oct 2024</span>" in html
+    assert 'claimed by <span title="pundit">A pundit</span>; reported — the source writes' in html
+    # ... and the denial
+    assert 'claimed by <span title="lead_a">Leader of A</span>; <strong>denies it</strong>' in html
+    assert "decided it" in html
+    assert 'tested against the deeds of <span title="AAA">State A</span>' in html
     assert "once, within by 22 Oct 2024" in html  # the missiles have no known start
+
+
+def test_cards_show_names_with_ids_on_hover_and_stances_in_words():
+    html = _cards(research.load(MINIMAL), "never_armed")
+    assert '<span title="lead_a">Leader of A, President</span>' in html  # name and role
+    assert '<span title="arms">Arms to B</span>' in html
+    assert "stance −2 (towards: refuses or stops supplying B)" in html
+    assert "official statement, denial, own words" in html
+    assert 'title="never_armed"' in html  # the statement's id for people who cite it
+
+
+def test_every_verdict_states_its_basis_where_it_is_stated():
+    t = research.load(MINIMAL)
+    sd = research.say_do(t)
+    names = Names(t)
+    pairs = research.evidence(t, list(sd["position_id"]))
+    html = present.cards(sd, pairs, t.citations, names).markup
+    assert html.count('<p class="basis">') == len(sd)
+    contradicted = _cards(t, "never_armed")
+    assert "Contradicted: deeds against it weigh 1.52, deeds for it 0.00" in contradicted
+
+    # untested statements say why in a sentence: too little weight, or no deed at all
+    t = research.load()
+    sd = research.say_do(t, actors="IRN", case="russia-iran")
+    names, pairs = Names(t), research.evidence(t, list(sd["position_id"]))
+    why = {
+        r["position_id"]: basis(names, r, pairs)
+        for _, r in sd[sd["verdict"] == "untested"].iterrows()
+    }
+    assert why["pezeshkian_no_deliveries_since_office"].startswith(
+        "Untested: deeds against it weigh "
+    )
+    assert "under the 0.75 a verdict needs" in why["pezeshkian_no_deliveries_since_office"]
+    assert why["pezeshkian_counter_sanctions"].startswith("Untested: no deed by Iran or anyone")
+    request = sd[sd["position_id"] == "putin_restrained_response"].iloc[0]
+    assert basis(names, request, pairs) == (
+        "Not testable: a request to others: what the speaker asks of someone is not its own "
+        "conduct."
+    )
+
+
+def test_cards_can_list_only_the_deeds_that_weigh():
+    t = research.load(MINIMAL)
+    every = _cards(t, "never_armed")
+    counted = _cards(t, "never_armed", deeds="counted")
+    assert "A may have sent missiles to B." in every  # weighs 0 in the window
+    assert "A may have sent missiles to B." not in counted
+    assert "A supplied drones to B." in counted
 
 
 def test_said_dates_are_shown_only_as_precisely_as_known():
     t = research.load(MINIMAL)
-    assert "Said</strong> (2024, AAA" in _cards(t, "talks_yes")  # year precision
-    assert "Said</strong> (Sep 2024, pundit" in _cards(t, "pundit_view")  # month precision
-    assert "Said</strong> (30 Jul–22 Oct 2024, pundit" in _cards(t, "pundit_on_ab")  # a range
+    assert 'Said</strong> (2024, <span title="AAA">' in _cards(t, "talks_yes")  # year
+    assert 'Said</strong> (Sep 2024, <span title="pundit">' in _cards(t, "pundit_view")  # month
+    assert 'Said</strong> (30 Jul–22 Oct 2024, <span title="pundit">' in _cards(t, "pundit_on_ab")
 
 
 def test_a_deed_that_went_on_throughout_says_so():
@@ -39,9 +98,9 @@ def test_a_deed_that_went_on_throughout_says_so():
     sd = research.say_do(t, attribution=wide)
     sd = sd[sd["position_id"] == "pundit_view"]
     pairs = research.evidence(t, ["pundit_view"], attribution=wide)
-    html = present.cards(sd, pairs, t.citations).markup
+    html = present.cards(sd, pairs, t.citations, Names(t)).markup
     assert "throughout 1 Sep–15 Oct 2024" in html
-    assert "wire: BBB; <strong>denies it</strong>" in html
+    assert 'claimed by <span title="BBB">State B</span>; <strong>denies it</strong>' in html
 
 
 def test_dates_are_written_in_words_at_their_precision():
@@ -59,12 +118,17 @@ def test_curated_text_is_escaped_everywhere():
     positions.loc[0, "summary"] = "<script>alert(1)</script>"
     frames = {n: df[list(research.schema()[n].columns)] for n, df in frames.items()}
     frames["positions"] = positions
+    actors = frames["actors"].copy()
+    actors.loc[actors["actor_id"] == "lead_a", "name"] = "<img src=x onerror=alert(2)>"
+    frames["actors"] = actors
     hostile = research.Tables.from_frames(**frames)
     html = _cards(hostile, "never_armed")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    table = present.table(positions, ["summary"]).markup
-    assert "<script>" not in table and "&lt;script&gt;" in table
+    assert "<img" not in html and "&lt;img src=x" in html
+    table = present.table(positions, ["summary", "speaker_id"], names=Names(hostile)).markup
+    assert "<script>" not in table and "&lt;script&gt;" in table and "<img" not in table
     assert "<script>" not in present.paragraph("<script>").markup
+    assert "<script>" not in present.heading("<script>").markup
     bundle = present.summary("<b>x</b>")
     assert bundle["text/html"] == '<p class="lead"><strong>&lt;b&gt;x&lt;/b&gt;</strong></p>'
     assert bundle[present.SUMMARY_MIME] == {"summary": "<b>x</b>"}
@@ -75,3 +139,32 @@ def test_tables_write_dates_at_their_precision():
     html = present.table(t.positions, ["position_id", "said", "window"]).markup
     assert "<td>2024</td>" in html and "<td>Sep 2024</td>" in html  # not 2024-01-01
     assert "<td>week of 23 Sep 2024</td>" in html and "<td>from 30 Sep 2024</td>" in html
+
+
+def test_tables_with_names_show_names_words_and_headings_keeping_ids_on_hover():
+    t = research.load(MINIMAL)
+    sd = research.say_do(t)
+    html = present.table(sd, ["speaker_id", "issue_id", "kind", "verdict"], names=Names(t)).markup
+    assert "<th>speaker</th><th>issue</th>" in html
+    assert '<span title="lead_a">Leader of A</span>' in html
+    assert '<span title="arms">Arms to B</span>' in html
+    assert "official statement" in html and "official_statement" not in html
+    assert "not testable" in html or "not_testable" not in html
+
+
+def test_wide_tables_scroll_inside_their_own_box():
+    html = present.table(pd.DataFrame({"a": ["x" * 500]})).markup
+    assert html.startswith('<div class="table-wrap" tabindex="0"><table>')
+
+
+def test_cards_name_the_role_that_makes_words_count_for_a_state():
+    html = _cards(research.load(MINIMAL), "never_armed")
+    assert 'counts for <span title="AAA">State A</span> via <span title="lead_a_president">' in html
+
+
+def test_cards_without_tables_show_the_ids():
+    t = research.load(MINIMAL)
+    sd = research.say_do(t)
+    sd = sd[sd["position_id"] == "never_armed"]
+    html = present.cards(sd, research.evidence(t, ["never_armed"]), t.citations).markup
+    assert "Said</strong> (23 Sep 2024, lead_a; counts for AAA via lead_a_president;" in html
