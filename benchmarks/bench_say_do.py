@@ -1343,6 +1343,11 @@ def parse_args(argv=None):
     )  # fmt: skip
     p.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB baselines")
     p.add_argument("--no-rss", action="store_true", help="skip the peak-RSS child process")
+    p.add_argument(
+        "--no-evidence",
+        action="store_true",
+        help="skip the calls with evidence (at 1M x 10M its lists hold 146M ids)",
+    )
     p.add_argument("--child-rss", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -1387,6 +1392,9 @@ def run_baselines(syn: Synthetic, fast_cols: pd.DataFrame, evidence, repeat: int
     best = min(FORMULATIONS, key=lambda f: out["formulations"][f]["seconds"])
     out["best"] = best
     out["seconds"] = out["formulations"][best]["seconds"]
+    out["evidence"] = {}
+    if evidence is None:  # --no-evidence
+        return out
     # The same query with the deciding event ids (list aggregates), against say_do's.
     duck, times = run_duckdb(syn, repeat, best, evidence=True)
     bad = compare(fast_cols, duck, DUCKDB_COLUMNS)
@@ -1459,26 +1467,28 @@ def main(argv=None) -> int:
     )
     log(f"from_frames / say_do = {ff_seconds / seconds:,.1f}")
     # The README's first call: say_do with evidence (the deciding event ids) on.
-    evidence_times, with_evidence = [], None
-    for _ in range(repeat):
+    evidence_times, with_evidence, evidence, n_ids = [], None, None, 0
+    for _ in range(0 if args.no_evidence else repeat):
         with_evidence = None
         gc.collect()
         t0 = time.perf_counter()
         with_evidence = research.say_do(tables)
         evidence_times.append(time.perf_counter() - t0)
-    evidence_seconds = min(evidence_times)
-    with_evidence = _in_order(with_evidence)
-    same = compare(fast, with_evidence, DUCKDB_COLUMNS)  # evidence changes no verdict
-    if same:
-        failures.append("say_do with evidence")
-    evidence = say_do_evidence(with_evidence["evidence_ids"].to_numpy())
-    del with_evidence
-    n_ids = int(evidence[0].sum())
-    log(
-        f"say_do with evidence: {evidence_seconds:.3f} s "
-        f"(runs: {', '.join(f'{t:.3f}' for t in evidence_times)}; {n_ids:,} evidence ids); "
-        f"with / without = {evidence_seconds / seconds:.2f}{f'; differs: {same}' if same else ''}"
-    )
+    evidence_seconds = min(evidence_times) if evidence_times else None
+    if evidence_times:
+        with_evidence = _in_order(with_evidence)
+        same = compare(fast, with_evidence, DUCKDB_COLUMNS)  # evidence changes no verdict
+        if same:
+            failures.append("say_do with evidence")
+        evidence = say_do_evidence(with_evidence["evidence_ids"].to_numpy())
+        del with_evidence
+        n_ids = int(evidence[0].sum())
+        log(
+            f"say_do with evidence: {evidence_seconds:.3f} s "
+            f"(runs: {', '.join(f'{t:.3f}' for t in evidence_times)}; {n_ids:,} evidence ids); "
+            f"with / without = {evidence_seconds / seconds:.2f}"
+            f"{f'; differs: {same}' if same else ''}"
+        )
 
     ref = run_reference(tables, args.reference_limit, args.reference_budget, log)
     if ref.get("reference_prefix") and not ref["reference_prefix"]["equal"]:
@@ -1496,11 +1506,12 @@ def main(argv=None) -> int:
     baseline = duck["seconds"]
     ratio = seconds / baseline if baseline else None
     duck_evidence = duck["evidence"].get("seconds")
-    ratio_evidence = evidence_seconds / duck_evidence if duck_evidence else None
+    ratio_evidence = evidence_seconds / duck_evidence if duck_evidence and evidence else None
     ratio_reference = ref["reference_seconds"] / seconds if ref["reference_seconds"] else None
     if ratio is not None:
         log(f"baseline: duckdb {duck['best']}, {baseline:.3f} s; say_do / baseline = {ratio:.3f}")
-        log(f"say_do with evidence / duckdb with evidence lists = {ratio_evidence:.3f}")
+        if ratio_evidence is not None:
+            log(f"say_do with evidence / duckdb with evidence lists = {ratio_evidence:.3f}")
         log(f"(from_frames + say_do) / baseline = {(ff_seconds + seconds) / baseline:,.1f}")
     if ratio_reference is not None:
         log(f"reference / say_do = {ratio_reference:,.1f}")
@@ -1520,8 +1531,8 @@ def main(argv=None) -> int:
         "rows": n_rows,
         "pairs": fast_pairs,
         "seconds": round(seconds, 4),
-        "evidence_seconds": round(evidence_seconds, 4),
-        "ratio_evidence_vs_without": round(evidence_seconds / seconds, 2),
+        "evidence_seconds": _r(evidence_seconds, 4),
+        "ratio_evidence_vs_without": _r(evidence_seconds / seconds, 2) if evidence_times else None,
         "fast_runs": [round(t, 4) for t in fast_times],
         "evidence_runs": [round(t, 4) for t in evidence_times],
         "n_evidence_ids": n_ids,
