@@ -633,34 +633,71 @@ def _partial_weights(
     shift = np.int64(day_bits)
     # (stance, key) in the high bits: each stance's deeds form one run, sorted by key.
     group = (stance.astype(np.int64) << np.int64(key_bits) | ev_key) << shift
-    sums = []
+    # Each (stance, key) counts days from its own first deed, and its sums start
+    # from zero: a window's sum never loses digits to the deeds of other keys.
+    sums, groups, origins = [], None, None
     for day in (s, e):
         packed = group | day
         order = np.argsort(packed, kind="stable")
+        packed = packed[order]
+        run = packed >> shift
+        starts = np.flatnonzero(np.concatenate([[True], run[1:] != run[:-1]]))
+        if groups is None:
+            groups, origins = run[starts], day[order][starts] - 1
+        local = day[order] - origins[np.searchsorted(groups, run)]
         c = coef[order]
-        cum = np.zeros((2, len(order) + 1), dtype=np.longdouble)
-        np.cumsum(c, out=cum[0, 1:])
-        np.cumsum(c * day[order], out=cum[1, 1:])
-        sums.append((packed[order], cum))
+        cum = np.stack([_run_prefix(c, starts), _run_prefix(c * local, starts)])
+        sums.append((packed, cum))
     # Ask in sorted order, one stance after another: the searches walk memory forwards.
     by = np.argsort(pos_key, kind="stable")
     for v in range(n_v):
         base = ((np.int64(v) << np.int64(key_bits)) | pos_key[by]) << shift
-        out[by, v] = _window_sum(sums, base, lo[by], hi[by])
+        at = np.minimum(np.searchsorted(groups, base >> shift), len(groups) - 1)
+        out[by, v] = _window_sum(sums, base, lo[by], hi[by], origins[at], at + 1)
     return out
 
 
-def _window_sum(sums: list, base: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """G(hi) - G(lo - 1) of :func:`_partial_weights` for each (stance, key) in ``base``."""
+def _run_prefix(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Prefix sums that start again from zero at each run of ``values``.
+
+    Run k (from ``starts[k]``) gets a slot of its own before its first value,
+    holding minus the previous run's total: the running sum stays as small as
+    one run's, and run k's prefix sum over its first i values is read at
+    ``starts[k] + k + 1 + i``. Only rounding, never another run's magnitude,
+    carries from one run to the next.
+    """
+    n, r = len(values), len(starts)
+    run_of = np.repeat(np.arange(r), np.diff(np.append(starts, n)))
+    padded = np.zeros(n + r, dtype=values.dtype)
+    padded[np.arange(n) + run_of + 1] = values
+    if r > 1:
+        padded[starts[1:] + np.arange(1, r)] = -np.add.reduceat(values, starts)[:-1]
+    out = np.zeros(n + r + 1, dtype=values.dtype)
+    np.cumsum(padded, out=out[1:])
+    return out
+
+
+def _window_sum(
+    sums: list,
+    base: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    origin: np.ndarray,
+    slots: np.ndarray,
+) -> np.ndarray:
+    """G(hi) - G(lo - 1) of :func:`_partial_weights` for each (stance, key) in
+    ``base``, in days from that key's ``origin``; ``slots`` shifts a position
+    among the deeds to its place among the run sums (:func:`_run_prefix`)."""
     (ps, cs), (pe, ce) = sums
     first = np.searchsorted(ps, base, side="left")  # the same in both orders
     if not len(first) or first[-1] == len(ps) and first[0] == len(ps):
         return np.zeros(len(base))
+    first = first + slots
     total = np.zeros(len(base), dtype=np.longdouble)
     for x, sign in ((hi, 1), (np.maximum(lo - 1, 0), -1)):  # G(-1) = G(0) = 0
-        b = np.searchsorted(ps, base | x, side="right")
-        d = np.searchsorted(pe, base | x, side="right")
-        xl = x.astype(np.longdouble)
+        b = np.searchsorted(ps, base | x, side="right") + slots
+        d = np.searchsorted(pe, base | x, side="right") + slots
+        xl = (x - origin).astype(np.longdouble)
         g = (
             (xl + 1) * (cs[0, b] - cs[0, first])
             - (cs[1, b] - cs[1, first])

@@ -661,3 +661,36 @@ def test_evidence_is_the_same_when_pairs_come_a_few_at_a_time(monkeypatch):
     assert research.say_do(t)["evidence_ids"].tolist() == whole["evidence_ids"].tolist()
     pd.testing.assert_frame_equal(research.evidence(t), pairs)
     assert sum(len(x) for x in whole["evidence_ids"]) > 100
+
+
+def test_partial_weights_stay_exact_with_millions_of_deed_days_before_them():
+    """Each window's share sum is read from running sums over every deed of its
+    stance; those run into the millions, and a window's own sum must not lose
+    its digits to them (checked against exact fractions)."""
+    from fractions import Fraction
+
+    from research.saydo import _partial_weights
+
+    rng = np.random.default_rng(11)
+    n_keys, per_key = 400, 300
+    ev_key = np.repeat(np.arange(n_keys), per_key)
+    ev_start = rng.integers(0, 20000, len(ev_key))  # fifty years of days
+    ev_end = ev_start + rng.integers(1, 400, len(ev_key))
+    days = ev_end - ev_start + 1
+    weight = rng.choice([1.0, 0.75, 0.5, 0.25], len(ev_key))
+    coef = weight.astype(np.longdouble) / days
+    stance = rng.integers(0, 5, len(ev_key))
+    pos_key = rng.integers(0, n_keys, 200)
+    pos_lo = rng.integers(0, 20000, len(pos_key))
+    pos_hi = pos_lo + rng.integers(0, 30, len(pos_key))
+    got = _partial_weights(pos_key, pos_lo, pos_hi, ev_key, ev_start, ev_end, coef, stance)
+    for p in range(len(pos_key)):
+        for v in range(5):
+            mine = np.flatnonzero((ev_key == pos_key[p]) & (stance == v))
+            exact = sum(
+                Fraction(weight[i])
+                * max(0, min(ev_end[i], pos_hi[p]) - max(ev_start[i], pos_lo[p]) + 1)
+                / int(days[i])
+                for i in mine
+            )
+            assert got[p, v] == pytest.approx(float(exact), rel=1e-12, abs=1e-14), (p, v)
