@@ -48,7 +48,7 @@ bench: $(STAMP)
 
 # The largest say-do size of the issue: minutes and several GB for the DuckDB baseline.
 bench-large: $(STAMP)
-	$(BIN)/python benchmarks/bench_say_do.py --positions 1000000 --events 10000000
+	$(BIN)/python benchmarks/bench_say_do.py --positions 1000000 --events 10000000 --repeat 1 --no-evidence
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .hypothesis

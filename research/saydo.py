@@ -936,12 +936,16 @@ def _weigh(
         open_start, partial = _uncounted(pos_key, lo, hi, deeds, ev_key, classes, kinds, w)
         counts = counting.result()
     counts[dead], partial[dead], open_start[dead] = 0, 0.0, 0
+    # A stance with no deed of kind 1 in the window holds no partial weight: say
+    # so exactly, not as the rounding left over from two equal prefix sums.
+    n_cells = len(STATUS_ORDER) * len(STANCES)
+    shared = counts[:, :n_cells] - counts[:, n_cells : 2 * n_cells]
+    partial[shared.reshape(-1, len(STATUS_ORDER), len(STANCES)).sum(axis=1) == 0] = 0.0
     n_sv, mass, n_imprecise = _tally(counts, partial, open_start, w)
 
     # Partial shares are summed in floating point; where a sum lands next to a
     # threshold, take it from the pairs instead, as the rules state it.
-    n_cells = len(STATUS_ORDER) * len(STANCES)
-    has_partial = (counts[:, :n_cells] != counts[:, n_cells : 2 * n_cells]).any(axis=1)
+    has_partial = (shared != 0).any(axis=1)
     contra = _sides(stated)
     near = has_partial & (
         (np.abs((mass * contra).sum(axis=1) - DECIDES_AT) < _NEAR)

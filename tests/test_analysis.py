@@ -694,3 +694,30 @@ def test_partial_weights_stay_exact_with_millions_of_deed_days_before_them():
                 for i in mine
             )
             assert got[p, v] == pytest.approx(float(exact), rel=1e-12, abs=1e-14), (p, v)
+
+
+def test_a_stance_with_no_deed_in_the_window_weighs_exactly_nothing():
+    """Deeds of one stance decades before the window leave two equal prefix sums; their
+    difference must be 0, not a rounding residue that tilts the deed stance."""
+    import random
+
+    rng = random.Random(3)
+    for _ in range(8):
+        old = []
+        for i in range(rng.randint(20, 120)):
+            y, kind = rng.randint(1950, 2020), rng.random()
+            if kind < 0.5:
+                when = f"{y}"
+            elif kind < 0.8:
+                when = f"{y}-{rng.randint(1, 12):02d}"
+            else:  # a span of months
+                m, y2, m2 = rng.randint(1, 12), y + rng.randint(0, 3), rng.randint(1, 12)
+                if (y2, m2) < (y, m):
+                    continue
+                when = f"{y}-{m:02d}/{y2}-{m2:02d}"
+            old.append(_deed(f"o{i}", when, -2, rng.choice(["reported", "rumoured", "alleged"])))
+        now = _deed("now", "2024-09-01/2024-09-30", 2)  # once within a month, partly inside
+        r = _one_position("2024-09-10/2024-09-23", -2, [*old, now])
+        assert r.weight_agreeing == 0.0
+        assert r.weight_contradicting == pytest.approx(0.75 * 14 / 30, rel=1e-12)
+        assert r.deed_stance == 2.0
