@@ -90,6 +90,31 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
 
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a day written YYYY-MM-DD, not {text!r}"
+        ) from None
+
+
+def _import_gdelt(args: argparse.Namespace) -> int:
+    from research.gdelt import read_export
+    from research.problems import DataError
+
+    actors = [a.strip() for a in (args.actors or "").split(",") if a.strip()]
+    try:
+        export = read_export(args.paths, actors=actors, since=args.since, until=args.until)
+    except DataError as e:
+        print(f"research import gdelt: {e}", file=sys.stderr)
+        return 1
+    print(export.summary())
+    return 0
+
+
 def _at_least_one(text: str) -> int:
     try:
         value = int(text)
@@ -186,6 +211,23 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--data-dir", help="data directory (default: bundled data/)")
     n.add_argument("--reports", help="report list to extend (default: reports.toml)")
     n.set_defaults(run=_new_case)
+    i = sub.add_parser("import", help="import machine-coded events as candidates for review")
+    isub = i.add_subparsers(dest="source", required=True)
+    g = isub.add_parser(
+        "gdelt",
+        help="GDELT 2.0 event exports (.CSV or .CSV.zip) from a downloaded directory",
+        description="Read GDELT 2.0 event exports as GDELT publishes them; report missing "
+        "15-minute files and every malformed row (file and line). Never reaches the network.",
+    )
+    g.add_argument("paths", nargs="+", metavar="PATH", help="export files or directories")
+    g.add_argument(
+        "--actors",
+        metavar="A,B",
+        help="CAMEO country codes (ISO-3): keep events between them (one code: involving it)",
+    )
+    g.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first event day kept")
+    g.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last event day kept")
+    g.set_defaults(run=_import_gdelt)
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) from the schema")
     d.add_argument("--update", metavar="FILE", help="rewrite the dictionary section of FILE")
     d.set_defaults(run=_dictionary)
