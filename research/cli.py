@@ -196,8 +196,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", help="build from this data directory instead of data/")
     b.add_argument("--reports", metavar="FILE", help="report list (default: reports.toml)")
     b.set_defaults(run=_build)
-    m = sub.add_parser("migrate", help="bring a version-1 or 2.0 data directory up to date")
-    m.add_argument("src", help="the old directory (version 1: five CSV files; or version 2.0)")
+    m = sub.add_parser("migrate", help="bring a version-1, 2.0 or 2.1 data directory up to date")
+    m.add_argument(
+        "src", help="the old directory (version 1: five CSV files; or version 2.0 or 2.1)"
+    )
     m.add_argument("dest", help="a new directory for the tables in the current model")
     m.add_argument("--case", default="main", help="case id for every row (default: main)")
     m.set_defaults(run=_migrate)
