@@ -127,7 +127,7 @@ def countries() -> dict[str, str]:
 def state_actors(actors: pd.DataFrame) -> dict[str, str]:
     """CAMEO country code → registry actor: states whose id is the code."""
     states = actors[actors["kind"].astype(str) == "state"]["actor_id"].astype(str)
-    return {a: a for a in states if a in countries()}
+    return {a: a for a in states if re.fullmatch("[A-Z]{3}", a)}
 
 
 def with_model(events: pd.DataFrame, actors: pd.DataFrame) -> pd.DataFrame:
