@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from research.problems import FILE, ROW, DataError, Problem
 
@@ -240,7 +241,7 @@ def export_files(
     return [by_slot[k] for k in sorted(by_slot)], ignored
 
 
-def _file_text(path: Path, problems: list[Problem]) -> str | None:
+def _file_bytes(path: Path, problems: list[Problem]) -> bytes | None:
     """The export's text: the file itself, or the one member of its zip archive."""
     data = path.read_bytes()
     if path.name.lower().endswith(".zip"):
@@ -255,34 +256,64 @@ def _file_text(path: Path, problems: list[Problem]) -> str | None:
         except (zipfile.BadZipFile, OSError) as e:
             problems.append(Problem(str(path), 0, FILE, "", f"not a readable zip archive: {e}"))
             return None
-    return data.decode("utf-8", errors="surrogateescape")
+    return data
 
 
-_BAD_BYTE = re.compile("[\udc80-\udcff]")
+_EMPTY = pa.table({c: pa.array([], type=pa.string()) for c in COLUMNS})
 
 
-def _split(path: Path, text: str, problems: list[Problem]) -> tuple[list[list[str]], list[int]]:
-    """The file's rows (each 61 fields) and their lines; malformed lines are problems."""
-    rows, lines = [], []
+def _split(path: Path, data: bytes, problems: list[Problem]) -> tuple[pa.Table, np.ndarray]:
+    """The file's rows (each 61 fields, as text) and their lines; malformed lines are problems.
+
+    Lines are screened in bytes (a count of tabs each); the good ones are then
+    parsed by Arrow's CSV reader, with no quoting, every cell kept as text.
+    """
     name = str(path)
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
-        if not line:
-            if number < text.count("\n") + 1:  # the newline ending the last row is no line
-                problems.append(Problem(name, number, ROW, "", "blank line; expected 61 fields"))
-            continue
-        if _BAD_BYTE.search(line):
-            problems.append(Problem(name, number, ROW, "", "not valid UTF-8"))
-            continue
-        fields = line.split("\t")
-        if len(fields) != len(COLUMNS):
-            shown = line if len(line) <= 80 else line[:77] + "..."
-            rule = f"has {len(fields)} tab-separated fields; a GDELT 2.0 export has 61"
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    pieces = data.split(b"\n")
+    if pieces[-1] == b"":  # the newline ending the last row ends no further line
+        pieces.pop()
+    crlf = b"\r" in data
+    good, lines = [], []
+    for number, line in enumerate(pieces, start=1):
+        if crlf:
+            line = line.removesuffix(b"\r")
+        tabs = line.count(b"\t")
+        if tabs != len(COLUMNS) - 1 or not line:
+            text = line.decode("utf-8", errors="replace")
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            rule = (
+                f"has {tabs + 1} tab-separated fields; a GDELT 2.0 export has 61"
+                if line
+                else "blank line; expected 61 fields"
+            )
             problems.append(Problem(name, number, ROW, shown, rule))
             continue
-        rows.append(fields)
+        if not valid:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                problems.append(Problem(name, number, ROW, "", "not valid UTF-8"))
+                continue
+        good.append(line)
         lines.append(number)
-    return rows, lines
+    if not good:
+        return _EMPTY, np.array([], dtype=np.int64)
+    table = pcsv.read_csv(
+        pa.py_buffer(b"\n".join(good) + b"\n"),
+        read_options=pcsv.ReadOptions(column_names=list(COLUMNS), use_threads=False),
+        parse_options=pcsv.ParseOptions(
+            delimiter="\t", quote_char=False, double_quote=False, ignore_empty_lines=False
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types={c: pa.string() for c in COLUMNS}, strings_can_be_null=False
+        ),
+    )
+    return table, np.array(lines, dtype=np.int64)
 
 
 def _check(table: pa.Table, files: np.ndarray, lines: np.ndarray, problems: list[Problem]) -> None:
@@ -320,18 +351,26 @@ def _check(table: pa.Table, files: np.ndarray, lines: np.ndarray, problems: list
     report("GoldsteinScale", out, "must be a number from -10 to 10")
 
 
-def _typed(table: pa.Table, files: np.ndarray, lines: np.ndarray) -> pd.DataFrame:
+def _typed(table: pa.Table, names: np.ndarray, lines: np.ndarray) -> pd.DataFrame:
     """The checked cells in their types; empty optional cells missing."""
-    df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+    def number(column: str, kind: pa.DataType) -> pa.ChunkedArray:
+        cells = table[column]
+        return pc.cast(pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells), kind)
+
     for c in _INTEGERS + _COUNTS + _GEO_TYPES:
-        df[c] = pd.array(pd.to_numeric(df[c].replace("", None)), dtype="Int64")
+        table = table.set_column(table.schema.get_field_index(c), c, number(c, pa.int64()))
     for c in _FLOATS:
-        df[c] = pd.array(pd.to_numeric(df[c].replace("", None)), dtype="Float64")
-    df["day"] = pd.to_datetime(df["SQLDATE"].astype("int64").astype(str), format="%Y%m%d")
-    df["day"] = df["day"].astype("datetime64[s]")
-    added = pd.to_datetime(df["DATEADDED"].astype(str), format="%Y%m%d%H%M%S")
-    df["added"] = added.astype("datetime64[s]")
-    df["file"] = pd.array([Path(f).name for f in files], dtype=pd.StringDtype("pyarrow"))
+        table = table.set_column(table.schema.get_field_index(c), c, number(c, pa.float64()))
+    day = pc.strptime(table["SQLDATE"].cast(pa.string()), format="%Y%m%d", unit="s")
+    added = pc.strptime(table["DATEADDED"], format="%Y%m%d%H%M%S", unit="s")
+    table = table.append_column("day", day).append_column("added", added)
+    types = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(),
+             pa.float64(): pd.Float64Dtype()}  # fmt: skip
+    df = table.to_pandas(types_mapper=types.get)
+    for c in ("day", "added"):
+        df[c] = df[c].astype("datetime64[s]")
+    df["file"] = pd.array(names, dtype=pd.StringDtype("pyarrow"))
     df["line"] = lines.astype(np.int64)
     return df
 
@@ -413,25 +452,24 @@ def read_export(
     """
     problems: list[Problem] = []
     files, ignored = export_files(paths, problems)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    where: list[str] = []
-    for f in files:
-        text = _file_text(f, problems)
-        if text is None:
+    tables: list[pa.Table] = [_EMPTY]
+    lines: list[np.ndarray] = [np.array([], dtype=np.int64)]
+    which: list[np.ndarray] = [np.array([], dtype=np.int64)]
+    for i, f in enumerate(files):
+        data = _file_bytes(f, problems)
+        if data is None:
             continue
-        got, at = _split(f, text, problems)
-        rows += got
-        lines += at
-        where += [str(f)] * len(got)
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
-    table = pa.table(
-        {c: pa.array(v, type=pa.string()) for c, v in zip(COLUMNS, columns, strict=True)}
-    )
-    file_of, line_of = np.array(where, dtype=object), np.array(lines, dtype=np.int64)
-    _check(table, file_of, line_of, problems)
+        got, at = _split(f, data, problems)
+        tables.append(got)
+        lines.append(at)
+        which.append(np.full(len(at), i, dtype=np.int64))
+    table = pa.concat_tables(tables)
+    line_of, file_no = np.concatenate(lines), np.concatenate(which)
+    paths_of = np.array([str(f) for f in files] + [""], dtype=object)[file_no]
+    _check(table, paths_of, line_of, problems)
     if problems:
         raise DataError(sorted(set(problems)))
-    events = keep(_typed(table, file_of, line_of), actors, since, until)
+    names = np.array([f.name for f in files] + [""], dtype=object)[file_no]
+    events = keep(_typed(table, names, line_of), actors, since, until)
     missing = missing_slots(slot(f) for f in files)
-    return Export(events, tuple(files), tuple(missing), tuple(ignored), len(rows))
+    return Export(events, tuple(files), tuple(missing), tuple(ignored), table.num_rows)
