@@ -3,7 +3,7 @@
 >>> import research
 >>> t = research.load()          # validated tables from the bundled data/
 >>> sorted(t.counts())[:4]
-['actors', 'cases', 'citations', 'event_issues']
+['actors', 'cases', 'citations', 'code_issues']
 
 Public names are imported on first use, so that ``research build`` can find
 nothing to do without importing pandas.
@@ -39,6 +39,8 @@ _EXPORTS = {
     "alignment_by_issue": "research.alignment",
     "divergence": "research.alignment",
     "timeline": "research.timeline",
+    "dyad_series": "research.dyad",
+    "lead_lag": "research.dyad",
     "charts": "research.charts",
     "present": "research.present",
 }

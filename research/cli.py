@@ -90,6 +90,88 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
 
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a day written YYYY-MM-DD, not {text!r}"
+        ) from None
+
+
+def _import_gdelt(args: argparse.Namespace) -> int:
+    from research.gdelt import read_export
+    from research.problems import DataError
+
+    actors = [a.strip() for a in (args.actors or "").split(",") if a.strip()]
+    try:
+        export = read_export(args.paths, actors=actors, since=args.since, until=args.until)
+    except DataError as e:
+        print(f"research import gdelt: {e}", file=sys.stderr)
+        return 1
+    print(export.summary())
+    if args.case:
+        from research.review import ReviewError, import_candidates, paths
+
+        data_dir = Path(args.data_dir) if args.data_dir else None
+        try:
+            done = import_candidates(export.events, args.case, data_dir)
+        except (ReviewError, DataError) as e:
+            print(f"research import gdelt: {e}", file=sys.stderr)
+            return 1
+        print(
+            f"case {args.case}: {done.events} GDELT rows ({done.new_events} new), "
+            f"{done.candidates} candidates ({done.new_candidates} new, {done.decided} decided) "
+            f"in {paths(args.case, data_dir)['candidates']}"
+        )
+    return 0
+
+
+def _issue(text: str) -> tuple[str, int]:
+    issue, _, stance = text.rpartition(":")
+    if not issue or stance not in ("-2", "-1", "0", "1", "2"):
+        raise argparse.ArgumentTypeError(
+            f"must be ISSUE:STANCE with a stance -2 to 2, not {text!r}"
+        )
+    return issue, int(stance)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from research.problems import DataError
+    from research.review import ReviewError, decide, pending
+
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    if args.candidate is None:
+        todo = pending(args.case, data_dir)
+        print(f"case {args.case}: {len(todo)} candidates to review")
+        for _, c in todo.astype(object).where(todo.notna(), "-").iterrows():
+            print(
+                f"  {c['candidate_id']}  {c['actor1_country']}->{c['actor2_country']}  "
+                f"{c['first_day']:%Y-%m-%d}  codes {c['event_codes']}  {c['action']}  "
+                f"mentions {c['mentions']}  sources {c['num_sources']}  "
+                f"issues {c['issues'] or '-'}  {c['source_url']}"
+            )
+        return 0
+    decision = "deed" if args.deed else "citation" if args.cite else "reject" if args.reject else ""
+    if not decision:
+        print("research review: give --deed, --cite EVENT_ID or --reject", file=sys.stderr)
+        return 2
+    reviewer = args.reviewer or os.environ.get("USER") or "unknown"
+    try:
+        row = decide(
+            args.case, args.candidate, decision, reason=args.reason or "", reviewer=reviewer,
+            summary=args.summary, event_id=args.cite or args.event_id, issues=args.issue,
+            action=args.action, status=args.status, title=args.title, data_dir=data_dir,
+        )  # fmt: skip
+    except (ReviewError, DataError) as e:
+        print(f"research review: {e}", file=sys.stderr)
+        return 1
+    print(f"{row['candidate_id']}: {row['decision']} {row['event_id']}".rstrip())
+    return 0
+
+
 def _at_least_one(text: str) -> int:
     try:
         value = int(text)
@@ -171,8 +253,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", help="build from this data directory instead of data/")
     b.add_argument("--reports", metavar="FILE", help="report list (default: reports.toml)")
     b.set_defaults(run=_build)
-    m = sub.add_parser("migrate", help="bring a version-1 or 2.0 data directory up to date")
-    m.add_argument("src", help="the old directory (version 1: five CSV files; or version 2.0)")
+    m = sub.add_parser("migrate", help="bring a version-1, 2.0 or 2.1 data directory up to date")
+    m.add_argument(
+        "src", help="the old directory (version 1: five CSV files; or version 2.0 or 2.1)"
+    )
     m.add_argument("dest", help="a new directory for the tables in the current model")
     m.add_argument("--case", default="main", help="case id for every row (default: main)")
     m.set_defaults(run=_migrate)
@@ -186,6 +270,51 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--data-dir", help="data directory (default: bundled data/)")
     n.add_argument("--reports", help="report list to extend (default: reports.toml)")
     n.set_defaults(run=_new_case)
+    i = sub.add_parser("import", help="import machine-coded events as candidates for review")
+    isub = i.add_subparsers(dest="source", required=True)
+    g = isub.add_parser(
+        "gdelt",
+        help="GDELT 2.0 event exports (.CSV or .CSV.zip) from a downloaded directory",
+        description="Read GDELT 2.0 event exports as GDELT publishes them; report missing "
+        "15-minute files and every malformed row (file and line). Never reaches the network.",
+    )
+    g.add_argument("paths", nargs="+", metavar="PATH", help="export files or directories")
+    g.add_argument(
+        "--actors",
+        metavar="A,B",
+        help="CAMEO country codes (ISO-3): keep events between them (one code: involving it)",
+    )
+    g.add_argument("--case", help="write the rows as candidates for review in this case")
+    g.add_argument("--data-dir", help="data directory (default: bundled data/)")
+    g.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first event day kept")
+    g.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last event day kept")
+    g.set_defaults(run=_import_gdelt)
+    r = sub.add_parser(
+        "review",
+        help="list a case's candidates, or accept one as a deed or citation, or reject it",
+        description="Without CANDIDATE: list the candidates not yet decided. With it: decide "
+        "it; every decision is kept with who, when and why in "
+        "data/candidates/CASE.decisions.csv.",
+    )
+    r.add_argument("case", help="case id")
+    r.add_argument("candidate", nargs="?", help="candidate id (gdelt_...)")
+    act = r.add_mutually_exclusive_group()
+    act.add_argument("--deed", action="store_true", help="accept as a new deed")
+    act.add_argument("--cite", metavar="EVENT_ID", help="accept as a citation of this deed")
+    act.add_argument("--reject", action="store_true", help="reject it")
+    r.add_argument("--reason", help="why (required for every decision)")
+    r.add_argument("--summary", help="the deed in your own words (required for --deed)")
+    r.add_argument("--event-id", help="id of the new deed (default: the candidate id)")
+    r.add_argument(
+        "--issue", type=_issue, action="append", metavar="ISSUE:STANCE",
+        help="issue the deed bears on (repeatable; default: those code_issues proposes)",
+    )  # fmt: skip
+    r.add_argument("--action", help="PLOVER action of the deed (default: the proposed one)")
+    r.add_argument("--status", help="citation status (default: the proposed one)")
+    r.add_argument("--title", help="the article's title, when read")
+    r.add_argument("--reviewer", help="who decides (default: $USER)")
+    r.add_argument("--data-dir", help="data directory (default: bundled data/)")
+    r.set_defaults(run=_review)
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) from the schema")
     d.add_argument("--update", metavar="FILE", help="rewrite the dictionary section of FILE")
     d.set_defaults(run=_dictionary)

@@ -73,6 +73,7 @@ class Tables:
     events: pd.DataFrame
     event_issues: pd.DataFrame
     citations: pd.DataFrame
+    code_issues: pd.DataFrame
     data_dir: Path
     fingerprint: str
     #: Per table, the line in its file of each row (for messages about a row), as

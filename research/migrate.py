@@ -1,8 +1,10 @@
-"""Bring an older data directory up to the current model (version 2.1).
+"""Bring an older data directory up to the current model (version 2.2).
 
-Version 2.0 lacked two optional columns of ``positions``: ``counterpart`` and
-``condition_event``. :func:`migrate` copies its tables with those columns left
-empty (nothing to review). The rest of this docstring is about version 1.
+Version 2.1 lacked the table ``code_issues`` (which CAMEO event codes bear on
+which issue); version 2.0 also lacked two optional columns of ``positions``:
+``counterpart`` and ``condition_event``. :func:`migrate` copies their tables
+with the missing columns left empty and ``code_issues`` header only (nothing
+to review). The rest of this docstring is about version 1.
 
 Version 1 had five tables — sources, actors, issues, positions, events — with
 one source per row, a timeless ``speaks_for`` link and dates stored as bounds
@@ -39,6 +41,8 @@ from pathlib import Path
 from research.schema import TABLE_ORDER, bundled_datapackage, bundled_rules, schema
 
 V1_TABLES = ("sources", "actors", "issues", "positions", "events")
+#: Version-2 models this one reads, each with the tables added since it.
+ADDED_SINCE = {"2.0.0": ("code_issues",), "2.1.0": ("code_issues",)}
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -73,8 +77,8 @@ def migrate(src: str | Path, dest: str | Path, case: str = "main") -> list[str]:
     src, dest = Path(src), Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} exists; give a new directory")
-    if _version(src) == "2.0.0":
-        return _from_v20(src, dest)
+    if _version(src) in ADDED_SINCE:
+        return _from_v2(src, dest, _version(src))
     missing = [t for t in V1_TABLES if not (src / f"{t}.csv").exists()]
     if missing:
         raise FileNotFoundError(f"{src}: not a version-1 directory (missing {', '.join(missing)})")
@@ -210,14 +214,17 @@ def _version(src: Path) -> str | None:
         return None
 
 
-def _from_v20(src: Path, dest: Path) -> list[str]:
-    """Copy a version-2.0 directory with the columns 2.1 added left empty."""
-    missing = [t.path for t in schema().tables if not (src / t.path).exists()]
+def _from_v2(src: Path, dest: Path, version: str) -> list[str]:
+    """Copy a version-2.0 or 2.1 directory: columns added since left empty, tables
+    added since header only."""
+    added = ADDED_SINCE[version]
+    tables = [t for t in schema().tables if t.name not in added]
+    missing = [t.path for t in tables if not (src / t.path).exists()]
     if missing:
         raise FileNotFoundError(
-            f"{src}: not a version-2.0 directory (missing {', '.join(missing)})"
+            f"{src}: not a version-{version[:3]} directory (missing {', '.join(missing)})"
         )
-    _write_checked(dest, {t.name: _read(src / t.path) for t in schema().tables})
+    _write_checked(dest, {t.name: _read(src / t.path) for t in tables})
     return []
 
 

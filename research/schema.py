@@ -30,9 +30,10 @@ TABLE_ORDER = (
     "events",
     "event_issues",
     "citations",
+    "code_issues",
 )
 #: The version of the data model this package reads (``version`` in the descriptor).
-MODEL_VERSION = "2.1.0"
+MODEL_VERSION = "2.2.0"
 
 
 def default_data_dir() -> Path:

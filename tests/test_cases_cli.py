@@ -120,7 +120,9 @@ def test_migrate_adds_the_columns_of_version_2_1_to_version_2_0_tables(tmp_path)
     shutil.copytree(MINIMAL, old)
     package = json.loads((old / "datapackage.json").read_text(encoding="utf-8"))
     package["version"] = "2.0.0"
+    package["resources"] = [r for r in package["resources"] if r["name"] != "code_issues"]
     (old / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    (old / "code_issues.csv").unlink()  # added in 2.2
     with (MINIMAL / "positions.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     with (old / "positions.csv").open("w", encoding="utf-8", newline="") as f:
@@ -132,5 +134,24 @@ def test_migrate_adds_the_columns_of_version_2_1_to_version_2_0_tables(tmp_path)
     out = _cli("migrate", str(old), str(tmp_path / "new"))
     assert out.returncode == 0, out.stderr
     new, fixture = research.load(tmp_path / "new"), research.load(MINIMAL)
-    assert new.counts() == fixture.counts()
+    assert new.counts() == {**fixture.counts(), "code_issues": 0}
     assert new.positions["counterpart"].isna().all()
+
+
+def test_migrate_adds_the_code_issues_table_of_version_2_2_to_version_2_1_tables(tmp_path):
+    import json
+
+    old = tmp_path / "old"
+    shutil.copytree(MINIMAL, old)
+    package = json.loads((old / "datapackage.json").read_text(encoding="utf-8"))
+    package["version"] = "2.1.0"
+    package["resources"] = [r for r in package["resources"] if r["name"] != "code_issues"]
+    (old / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    (old / "code_issues.csv").unlink()
+    assert "declares data model version 2.1.0" in str(research.validate(old)[0])
+    out = _cli("migrate", str(old), str(tmp_path / "new"))
+    assert out.returncode == 0, out.stderr
+    new, fixture = research.load(tmp_path / "new"), research.load(MINIMAL)
+    assert new.counts() == {**fixture.counts(), "code_issues": 0}
+    header = (tmp_path / "new" / "code_issues.csv").read_text(encoding="utf-8")
+    assert header == "doer_id,target_id,cameo_code,issue_id,stance,status,notes\n"

@@ -379,6 +379,25 @@ case(
     f"{EI}:{line_of(EI, 'summit,arms')}: (row): duplicate key (event_id, issue_id); "
     f"first used on line {line_of(EI, 'summit,talks')}",
 )
+CX = "code_issues.csv"
+case(
+    "code_issue_code_lost_its_leading_zero",  # a spreadsheet read 072 as a number
+    {CX: sub(CX, "AAA,BBB,072", ",072,", ",72,")},
+    f"{CX}:{line_of(CX, 'AAA,BBB,072')}: cameo_code: must match the pattern "
+    "(0[1-9]|1[0-9]|20)[0-9]{0,2}",
+)
+case(
+    "code_issue_unknown_issue",
+    {CX: sub(CX, "BBB,AAA,036", ",talks,", ",tallks,")},
+    f"{CX}:{line_of(CX, 'BBB,AAA,036')}: issue_id: unknown issue id (did you mean 'talks'?)",
+)
+CX_TWICE, CX_TWICE_AT = add_row(CX, "AAA,BBB,07,arms,1,alleged,")
+case(
+    "code_issue_listed_twice",
+    {CX: CX_TWICE},
+    f"{CX}:{CX_TWICE_AT}: (row): duplicate key (doer_id, target_id, cameo_code, issue_id); "
+    f"first used on line {line_of(CX, 'AAA,BBB,07')}",
+)
 case(
     "citation_id_breaks_pattern",
     {CI: sub(CI, "summit_c2", "summit_c2,", "Summit-C2,")},

