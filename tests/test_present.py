@@ -168,3 +168,31 @@ def test_cards_without_tables_show_the_ids():
     sd = sd[sd["position_id"] == "never_armed"]
     html = present.cards(sd, research.evidence(t, ["never_armed"]), t.citations).markup
     assert "Said</strong> (23 Sep 2024, lead_a; counts for AAA via lead_a_president;" in html
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2.1 relative luminance of #rgb or #rrggbb."""
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_text_colours_meet_wcag_aa_contrast_on_every_background_of_the_page():
+    """Every text colour of the report style against white and every background the
+    style declares: at least 4.5:1 (WCAG 2.1 AA for body text)."""
+    import re
+
+    from research.render import STYLE
+
+    texts = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})\b", STYLE))
+    backgrounds = set(re.findall(r"background(?:-color)?:\s*(#[0-9a-fA-F]{3,6})\b", STYLE))
+    backgrounds.add("#ffffff")
+    assert len(texts) >= 3 and len(backgrounds) >= 3, (texts, backgrounds)
+    for fg in texts:
+        for bg in backgrounds:
+            hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+            ratio = (hi + 0.05) / (lo + 0.05)
+            assert ratio >= 4.5, f"{fg} on {bg}: {ratio:.2f}:1"
