@@ -11,8 +11,10 @@ the same copy, so every reference stays valid and every copy is cited exactly
 as the original is. Actors, roles, issues and cases are shared: the reports
 about an actor then hold N times its statements, each facing N times its
 deeds — the large-data case of issue 11. Texts and dates are kept as they are.
-``--long-cell L`` replaces the summary of the first deed's last copy with L
-characters and no space, the unbroken cell that once made a page 93,809 px wide.
+``--long-cell L`` replaces the summary of the first deed and the title of the
+second source in copy 1 with L characters and no space, the unbroken cell that
+once made a page 93,809 px wide (the North Korea explore report lists that title
+in a table).
 These are synthetic copies for benchmarks and tests, never research data.
 """
 
@@ -88,8 +90,11 @@ def scale(src: Path, dst: Path, factor: int, *, long_cell: int = 0) -> dict[str,
                         new[column] += suffix
                 out.append(new)
         counts[table] = len(out)
-        if long_cell and table == "events" and out:
-            out[-len(rows)]["summary"] = "".join("abcdefghij"[i % 10] for i in range(long_cell))
+        # the first deed's summary, the second source's title (a few North Korea rows cite it)
+        at = {"events": ("summary", 0), "sources": ("title", 1)}.get(table)
+        if long_cell and at and factor > 1:
+            field, row = at
+            out[len(rows) + row][field] = "".join("abcdefghij"[i % 10] for i in range(long_cell))
         _write(dst / f"{table}.csv", fields, out)
     return counts
 

@@ -70,7 +70,17 @@ VERDICT_COLOURS = {
 OUTLIER_GAP = pd.Timedelta(days=730)
 #: A timeline draws at most this many marks (Altair refuses data over 5,000 rows, and a
 #: page with thousands of marks is slow and heavy); :func:`thin_marks` says what it drops.
-MAX_MARKS = 400
+MAX_MARKS = 300
+#: Tooltip texts (summary, quote, sources, who) are cut to this many characters with "…":
+#: a tooltip is a glance, the tables and cards hold the whole text, and one 10,000-character
+#: title cited by every row would otherwise weigh megabytes in the page.
+TOOLTIP_CHARS = 600
+
+
+def _clip(value: object) -> object:
+    if isinstance(value, str) and len(value) > TOOLTIP_CHARS:
+        return value[: TOOLTIP_CHARS - 1] + "…"
+    return value
 
 
 def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -180,6 +190,8 @@ def timeline_chart(
         "before" if b else ("undated" if u else "dated")
         for b, u in zip(before, undated, strict=True)
     ]
+    for column in ("label", "quote", "sources", "who"):
+        data[column] = [_clip(v) for v in data[column]]
     data, note = thin_marks(data)
     # the actors with most rows take the first, most distinct colours
     actors = list(

@@ -106,8 +106,9 @@ HEADERS = {
 }
 
 
-#: Text with no space for longer than this may wrap anywhere in a table cell (``<wbr>``
-#: every :data:`WRAP_EVERY` characters): a table is never wider than its words need.
+#: Text with no space, hyphen or slash for longer than this may wrap anywhere in a table
+#: cell (``<wbr>`` every :data:`WRAP_EVERY` characters): a table is never wider than its
+#: words need.
 LONG_WORD = 40
 WRAP_EVERY = 20
 
@@ -117,7 +118,8 @@ def breakable(text: str) -> str:
 
     A table sizes a column to its longest unbreakable word; a 10,000-character
     one made a page 93,809 px wide. Runs of more than :data:`LONG_WORD`
-    characters without a space get a ``<wbr>`` every :data:`WRAP_EVERY`
+    characters without a space, hyphen or slash (where a line may already
+    break) get a ``<wbr>`` every :data:`WRAP_EVERY`
     characters, which wraps there only when it must and copies as the same text.
 
     Examples
@@ -125,7 +127,7 @@ def breakable(text: str) -> str:
     >>> breakable("a<b " + "x" * 45)
     'a&lt;b xxxxxxxxxxxxxxxxxxxx<wbr>xxxxxxxxxxxxxxxxxxxx<wbr>xxxxx'
     """
-    parts = re.split(rf"(\S{{{LONG_WORD + 1},}})", text)
+    parts = re.split(rf"([^\s/-]{{{LONG_WORD + 1},}})", text)
     return "".join(
         "<wbr>".join(html.escape(part[i : i + WRAP_EVERY]) for i in range(0, len(part), WRAP_EVERY))
         if k % 2
