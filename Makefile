@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_say_do.py --positions 10000 --events 100000
 	$(BIN)/python benchmarks/bench_say_do.py --positions 100000 --events 1000000
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_build.py --scale 100
 
 # The largest say-do size of the issue: minutes and several GB for the DuckDB baseline.
 bench-large: $(STAMP)

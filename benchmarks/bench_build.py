@@ -29,6 +29,17 @@ Measures, in one run, all as wall time of subprocesses run from the venv's ``bin
     ``noop_build_seconds``: then one direct no-change ``research build`` (no make), for
     comparison.
 
+With ``--scale N`` it measures the large-data build instead (issue 11): the curated tables
+written N times over by ``benchmarks/scale_data.py`` (new ids, every reference valid, one
+10,000-character unbroken summary) into a temporary directory, ``research validate`` on
+them, then ``research build --force --data-dir DIR --out TMP --jobs N`` of every report:
+
+``scaled_per_report``
+    each report's state and seconds in its worker (target: built, under 120 s each), and
+    its page's weight in bytes.
+``scaled_build_seconds``, ``validate_seconds``, ``table_rows``
+    wall time of the whole build and of the validation, and the rows of each copied table.
+
 Human-readable lines come first; the LAST line is one JSON object. The exit status is 1
 when a check fails (a build or notebook fails, or the second ``make reports`` rebuilds
 something); a missed target is reported in ``targets_met`` without failing the run.
@@ -54,6 +65,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RATIO_TARGET = 0.8
 NOOP_TARGET = 2.0
+#: Seconds a report may take to build from tables 100 times the curated ones.
+SCALED_TARGET = 120.0
 
 
 def cores() -> int:
@@ -145,7 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=cores(), help="reports built at once (cores)")
     p.add_argument("--skip-make", action="store_true", help="do not time `make reports`")
     p.add_argument("--keep", action="store_true", help="keep the temporary output directories")
+    p.add_argument(
+        "--scale", type=int, default=0, help="build from the curated tables N times over instead"
+    )
     args = p.parse_args(argv)
+    if args.scale:
+        return scaled(args.scale, args.jobs, args.keep)
 
     from research.execute import KERNEL_ENV
 
@@ -302,6 +320,78 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "inputs_changed_during_run": inputs_changed,
+        "machine": info,
+    }
+    print(json.dumps(result, sort_keys=True))
+    return 1 if failed else 0
+
+
+def scaled(factor: int, jobs: int, keep: bool) -> int:
+    """The large-data build: every report from the curated tables ``factor`` times over."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale_data import scale
+
+    reports = tomllib.loads((ROOT / "reports.toml").read_text(encoding="utf-8"))["reports"]
+    info = machine()
+    load_before = os.getloadavg()
+    print(
+        f"machine: {info['cores']} cores ({info['cpu']}), {info['mem_gb']} GB, "
+        f"Python {info['python']}; load average {load_before[0]:.2f}"
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="bench_build_scaled."))
+    checks: dict[str, bool] = {}
+    try:
+        data, out = tmp / "data", tmp / "reports"
+        rows = scale(ROOT / "data", data, factor, long_cell=10_000)
+        print(f"tables x{factor}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+        validate, output, rc = run([str(BIN / "research"), "validate", str(data)])
+        checks["scaled_data_valid"] = rc == 0
+        print(f"research validate: {validate:.1f} s (exit {rc})")
+        if rc:
+            print(tail(output))
+        cmd = [str(BIN / "research"), "build", "--force", "--data-dir", str(data)]
+        built, output, rc = run([*cmd, "--out", str(out), "--jobs", str(jobs)])
+        states = summary_states(output)
+        per_report = {}
+        for name in reports:
+            state, secs = states.get(name, ("missing", float("nan")))
+            page = out / f"{name}.html"
+            weight = page.stat().st_size if page.exists() else None
+            per_report[name] = {"state": state, "seconds": secs, "page_bytes": weight}
+            print(
+                f"      {name:<38} {state:<9} {secs:6.1f} s in its worker, page "
+                + (f"{weight / 1e6:.2f} MB" if weight is not None else "missing")
+            )
+        checks["scaled_build_ok"] = rc == 0 and all(
+            r["state"] == "built" for r in per_report.values()
+        )
+        print(f"scaled build, --jobs {jobs}: {built:.1f} s (exit {rc})")
+        if not checks["scaled_build_ok"]:
+            print(tail(output, 30))
+    finally:
+        if keep:
+            print(f"outputs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    slowest = max((r["seconds"] for r in per_report.values()), default=float("nan"))
+    targets = {"per_report": slowest < SCALED_TARGET}
+    verdict = "met" if targets["per_report"] else "MISSED"
+    print(f"target per report: slowest {slowest:.1f} s < {SCALED_TARGET:.0f} s: {verdict}")
+    failed = [k for k, ok in checks.items() if not ok]
+    if failed:
+        print(f"FAILED checks: {', '.join(failed)}")
+    result = {
+        "scale": factor,
+        "table_rows": rows,
+        "validate_seconds": round(validate, 2),
+        "scaled_build_seconds": round(built, 2),
+        "scaled_per_report": per_report,
+        "jobs": jobs,
+        "checks": checks,
+        "targets": {"per_report_max_seconds": SCALED_TARGET},
+        "targets_met": targets,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "machine": info,
     }
     print(json.dumps(result, sort_keys=True))

@@ -68,6 +68,19 @@ VERDICT_COLOURS = {
 }
 #: A gap this long between dated rows puts the rows before it outside the focus range.
 OUTLIER_GAP = pd.Timedelta(days=730)
+#: A timeline draws at most this many marks (Altair refuses data over 5,000 rows, and a
+#: page with thousands of marks is slow and heavy); :func:`thin_marks` says what it drops.
+MAX_MARKS = 300
+#: Tooltip texts (summary, quote, sources, who) are cut to this many characters with "…":
+#: a tooltip is a glance, the tables and cards hold the whole text, and one 10,000-character
+#: title cited by every row would otherwise weigh megabytes in the page.
+TOOLTIP_CHARS = 600
+
+
+def _clip(value: object) -> object:
+    if isinstance(value, str) and len(value) > TOOLTIP_CHARS:
+        return value[: TOOLTIP_CHARS - 1] + "…"
+    return value
 
 
 def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -177,6 +190,9 @@ def timeline_chart(
         "before" if b else ("undated" if u else "dated")
         for b, u in zip(before, undated, strict=True)
     ]
+    for column in ("label", "quote", "sources", "who"):
+        data[column] = [_clip(v) for v in data[column]]
+    data, note = thin_marks(data)
     # the actors with most rows take the first, most distinct colours
     actors = list(
         data["actor"].value_counts().sort_index().sort_values(ascending=False, kind="stable").index
@@ -203,6 +219,7 @@ def timeline_chart(
         alt.Tooltip("label:N", title="summary"),
         alt.Tooltip("quote:N"),
         alt.Tooltip("sources:N"),
+        *([alt.Tooltip("rows:Q", title="rows drawn as this mark")] if "rows" in data else []),
     ]
     # One zoom on the time axis, shared by every panel; shift + wheel zooms, so that
     # scrolling the page over a chart still scrolls the page.
@@ -275,13 +292,61 @@ def timeline_chart(
             name=f"issue{i}",
         )
         panels.append(panel)
+    description = describe_timeline(tl, names, lo) + (f" {note}" if note else "")
     if not panels:
-        return _theme(alt.Chart(data).mark_point(), describe_timeline(tl, names, lo))
+        return _theme(alt.Chart(data).mark_point(), description)
     with warnings.catch_warnings():
         # the one zoom, added to every panel's points, is merged into one parameter
         warnings.filterwarnings("ignore", "Automatically deduplicated selection parameter")
         chart = alt.vconcat(*panels).resolve_scale(x="shared")
-    return _theme(chart, describe_timeline(tl, names, lo))
+    if note:  # visible above the chart in a notebook too, not only in the report's caption
+        chart = chart.properties(
+            title=alt.Title(note, anchor="start", fontSize=11, fontWeight="normal", limit=width)
+        )
+    return _theme(chart, description)
+
+
+def thin_marks(data: pd.DataFrame, limit: int = MAX_MARKS) -> tuple[pd.DataFrame, str]:
+    """At most ``limit`` marks for a timeline, and a note saying how they were chosen ('' if
+    every row is drawn).
+
+    Rows identical in everything drawn and shown (all but their id) become one mark with
+    their number in ``rows``; when more than ``limit`` remain, an even sample in time within
+    each issue is drawn: every k-th mark in date order, so each issue and period keeps its
+    share. The choice depends on the data alone (no random draw): the same rows, the same
+    chart.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"id": list("abcd"), "issue_id": "x", "at": ["2024-01-01"] * 2
+    ...                      + ["2024-02-01", "2024-03-01"]})
+    >>> thinned, note = thin_marks(rows, limit=2)
+    >>> len(thinned), note
+    (2, 'Drawn: 2 marks for 4 rows (identical rows as one mark, their number in the tooltip; \
+then an even sample in time of 2 of 3 marks); the tables list every row.')
+    """
+    n = len(data)
+    if n <= limit:
+        return data, ""
+    keys = [c for c in data.columns if c != "id"]
+    grouped = (
+        data.assign(_order=range(n))
+        .groupby(keys, sort=False, dropna=False)
+        .agg(rows=("id", "size"), _order=("_order", "min"), id=("id", "min"))
+        .reset_index()
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+    )
+    grouped = grouped[[*data.columns, "rows"]].reset_index(drop=True)
+    how = "identical rows as one mark, their number in the tooltip"
+    distinct = len(grouped)
+    if distinct > limit:
+        order = grouped.sort_values(["issue_id", "at", "id"], kind="stable").index
+        pick = sorted({order[round(i * (distinct - 1) / (limit - 1))] for i in range(limit)})
+        grouped = grouped.loc[pick].reset_index(drop=True)
+        how += f"; then an even sample in time of {len(grouped):,} of {distinct:,} marks"
+    note = f"Drawn: {len(grouped):,} marks for {n:,} rows ({how}); the tables list every row."
+    return grouped, note
 
 
 def describe_timeline(tl: pd.DataFrame, names: Names | None, lo: pd.Timestamp) -> str:

@@ -8,13 +8,14 @@ the HTML reports alike.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from research import dates
-from research.names import Names, words
+from research.names import Names, listing, words
 
 if TYPE_CHECKING:
     from research.findings import Finding
@@ -105,6 +106,36 @@ HEADERS = {
 }
 
 
+#: Text with no space, hyphen or slash for longer than this may wrap anywhere in a table
+#: cell (``<wbr>`` every :data:`WRAP_EVERY` characters): a table is never wider than its
+#: words need.
+LONG_WORD = 40
+WRAP_EVERY = 20
+
+
+def breakable(text: str) -> str:
+    """``text`` escaped, with a line-break opportunity inside every long unbroken run.
+
+    A table sizes a column to its longest unbreakable word; a 10,000-character
+    one made a page 93,809 px wide. Runs of more than :data:`LONG_WORD`
+    characters without a space, hyphen or slash (where a line may already
+    break) get a ``<wbr>`` every :data:`WRAP_EVERY`
+    characters, which wraps there only when it must and copies as the same text.
+
+    Examples
+    --------
+    >>> breakable("a<b " + "x" * 45)
+    'a&lt;b xxxxxxxxxxxxxxxxxxxx<wbr>xxxxxxxxxxxxxxxxxxxx<wbr>xxxxx'
+    """
+    parts = re.split(rf"([^\s/-]{{{LONG_WORD + 1},}})", text)
+    return "".join(
+        "<wbr>".join(html.escape(part[i : i + WRAP_EVERY]) for i in range(0, len(part), WRAP_EVERY))
+        if k % 2
+        else html.escape(part)
+        for k, part in enumerate(parts)
+    )
+
+
 def _ids(value: object) -> list[str]:
     if isinstance(value, tuple | list):
         return [str(v) for v in value]
@@ -122,8 +153,8 @@ def _named(column: str, value: object, names: Names | None) -> str:
             f'<span title="{html.escape(i)}">{html.escape(show(i))}</span>' for i in ids
         )
     if names is not None and column in CODED:
-        return html.escape(words(value))
-    return html.escape(_cell(column, value))
+        return breakable(words(value))
+    return breakable(_cell(column, value))
 
 
 def table(
@@ -322,6 +353,68 @@ def _weighs(e: pd.Series) -> str:
     return f"weight {float(e['weight']):.2f}{part}" + ("; decided it" if e["deciding"] else "")
 
 
+#: A card lists at most this many deeds, strongest first; the rest are summarised.
+MAX_DEEDS = 8
+#: A section shows at most this many cards; the statements after them are summarised.
+MAX_CARDS = 40
+
+
+def strongest_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """Deeds in the order a card lists them: those that weigh first, heaviest first,
+    then by status from the most certain, then as given (a stable sort)."""
+    if rows.empty:
+        return rows
+    from research.derive import STATUS_ORDER
+
+    status = rows["status"].astype(str)
+    rank = status.map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(len(STATUS_ORDER))
+    key = pd.DataFrame(
+        {
+            "counted": ~rows["counted"].astype(bool).to_numpy(),
+            "weight": -rows["weight"].astype(float).fillna(0).to_numpy(),
+            "status": rank.to_numpy(),
+        }
+    )
+    order = key.sort_values(["counted", "weight", "status"], kind="stable").index
+    return rows.iloc[order.to_numpy()]
+
+
+def _more_deeds(rest: pd.DataFrame, position: str) -> str:
+    """The deeds a card does not list, in one line: how many, which way, how certain."""
+    from research.derive import STATUS_ORDER
+
+    roles = rest["role"].astype(str).value_counts()
+    against, agree = int(roles.get("contradicts", 0)), int(roles.get("agrees", 0))
+    other = len(rest) - against - agree
+    ways = [f"{against:,} against it", f"{agree:,} for it", f"{other:,} neither"]
+    ways = [w for w, n in zip(ways, (against, agree, other), strict=True) if n]
+    weigh = int(rest["counted"].astype(bool).sum())
+    statuses = set(rest["status"].astype(str))
+    top = next((s for s in STATUS_ORDER if s in statuses), "")
+    more = "deed" if len(rest) == 1 else "deeds"
+    return (
+        f'<p class="more muted">… and {len(rest):,} more {more} ({html.escape(listing(ways))}; '
+        f"{weigh:,} weigh in the verdict"
+        + (f"; the strongest {html.escape(top)}" if top else "")
+        + "): see the table, <code>research.evidence(t, "
+        + f"[&quot;{html.escape(position)}&quot;])</code> in a notebook.</p>"
+    )
+
+
+def _more_cards(rest: pd.DataFrame) -> str:
+    """The statements a section shows no card for, in one line with their verdicts."""
+    counts = rest["verdict"].astype(str).value_counts()
+    from research.verdicts import VERDICTS
+
+    tally = listing([f"{counts[v]:,} {words(v)}" for v in VERDICTS if counts.get(v, 0)])
+    what = "statement" if len(rest) == 1 else "statements"
+    return (
+        f'<p class="more">… and {len(rest):,} more {what} ({html.escape(tally)}), '
+        "each tested the same way: see the table of verdicts, "
+        "<code>research.say_do(t, …)</code> in a notebook.</p>"
+    )
+
+
 def cards(
     sd: pd.DataFrame,
     pairs: pd.DataFrame,
@@ -329,13 +422,15 @@ def cards(
     names: Names | None = None,
     *,
     deeds: str = "all",
+    max_deeds: int = MAX_DEEDS,
+    max_cards: int = MAX_CARDS,
 ) -> HTML:
     """One card per say–do row: what was said, the verdict, its basis and the deeds.
 
     Parameters
     ----------
     sd : DataFrame
-        Rows of :func:`research.say_do`.
+        Rows of :func:`research.say_do`, in the order the cards are shown.
     pairs : DataFrame
         :func:`research.evidence` for (at least) those positions.
     citations : DataFrame
@@ -347,20 +442,45 @@ def cards(
     deeds : {"all", "counted"}
         Which deeds a card lists: every deed considered, or only those that
         weigh in the time the statement speaks about.
+    max_deeds, max_cards : int
+        A card lists its first ``max_deeds`` deeds, strongest first
+        (:func:`strongest_first`), and sums up the rest in one line; only the
+        first ``max_cards`` rows get a card, the others are summed up by
+        verdict. The basis of every verdict still weighs all its deeds.
+
+    Examples
+    --------
+    >>> import research
+    >>> t = research.load()
+    >>> sd = research.say_do(t, actors="IRN", case="russia-iran")
+    >>> pairs = research.evidence(t, list(sd["position_id"]))
+    >>> markup = cards(sd, pairs, t.citations, max_deeds=1, max_cards=2).markup
+    >>> markup.count('<div class="card '), "more statements" in markup
+    (2, True)
     """
     from research.findings import basis
 
     names = names if names is not None else Names.ids()
-    by_row = {key: g for key, g in pairs.groupby(["position_id", "principal"], sort=False)}
-    cites_p = {k: g for k, g in citations.groupby("position_id", sort=False)}
-    cites_e = {k: g for k, g in citations.groupby("event_id", sort=False)}
+    shown = sd.iloc[:max_cards]
+    listed = set(shown["position_id"])
+    mine = pairs[pairs["position_id"].isin(listed)]  # the deeds of the rows shown
+    by_row = {key: g for key, g in mine.groupby(["position_id", "principal"], sort=False)}
+    cites = citations[
+        citations["position_id"].isin(listed) | citations["event_id"].isin(set(mine["event_id"]))
+    ]
+    cites_p = {k: g for k, g in cites.groupby("position_id", sort=False)}
+    cites_e = {k: g for k, g in cites.groupby("event_id", sort=False)}
     out = []
-    for _, p in sd.iterrows():
+    for _, p in shown.iterrows():
         key = (p["position_id"], p["principal"])
-        rows = by_row.get(key, pairs.iloc[0:0])
-        if deeds == "counted":
-            rows = rows[rows["counted"].astype(bool)]
-        body = "".join(_done(e, cites_e.get(e["event_id"]), names) for _, e in rows.iterrows())
+        every = by_row.get(key, pairs.iloc[0:0])
+        rows = every[every["counted"].astype(bool)] if deeds == "counted" else every
+        rows = strongest_first(rows)
+        body = "".join(
+            _done(e, cites_e.get(e["event_id"]), names) for _, e in rows.head(max_deeds).iterrows()
+        )
+        if len(rows) > max_deeds:
+            body += _more_deeds(rows.iloc[max_deeds:], str(p["position_id"]))
         verdict = _fmt(p["verdict"])
         principal, position = _fmt(p["principal"]), _fmt(p["position_id"])
         out.append(
@@ -369,7 +489,9 @@ def cards(
             f' <span class="muted">(tested against the deeds of '
             f"{_span(names.actor(principal), principal)})</span></div>"
             f"{_said(p, cites_p.get(p['position_id']), names)}"
-            f'<p class="basis">{html.escape(basis(names, p, by_row.get(key, pairs.iloc[0:0])))}</p>'
+            f'<p class="basis">{html.escape(basis(names, p, every))}</p>'
             f"{body}</div>"
         )
+    if len(sd) > max_cards:
+        out.append(_more_cards(sd.iloc[max_cards:]))
     return HTML("".join(out), f"{len(sd)} cards")

@@ -243,3 +243,46 @@ def test_timeline_zooms_its_time_axis_in_every_panel_with_shift_and_wheel(curate
     assert zoom["bind"] == "scales" and zoom["select"]["encodings"] == ["x"]
     assert zoom["select"]["zoom"] == "wheel![event.shiftKey]"  # plain scrolling scrolls the page
     assert len(set(zoom["views"])) >= tl["issue_id"].nunique()  # each panel's points
+
+
+def _copies(tl: pd.DataFrame, n: int, distinct: bool) -> pd.DataFrame:
+    """``n`` copies of a timeline with new ids; ``distinct`` moves each copy a day later."""
+    parts = []
+    for k in range(n):
+        part = tl.assign(id=tl["id"] + f"_x{k}")
+        if distinct:
+            shift = pd.Timedelta(days=k)
+            part = part.assign(date=part["date"] + shift, end=part["end"] + shift)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_timeline_of_identical_rows_draws_each_mark_once_with_their_number(t):
+    tl = research.timeline(t)
+    many = _copies(tl, 400, distinct=False)
+    assert len(many) > 5000  # over Altair's row limit, which used to fail the report
+    spec = charts.timeline_chart(many, Names(t)).to_dict()
+    rows = [r for r in _rows(spec) if "rows" in r]
+    assert len(rows) == len(tl) and {r["rows"] for r in rows} == {400}
+    note = f"Drawn: {len(tl)} marks for {len(many):,} rows (identical rows as one mark"
+    assert note in spec["description"] and spec["title"]["text"].startswith(note)
+    tips = {tip["field"] for tips in _walk(spec, "tooltip") for tip in tips}
+    assert "rows" in tips
+    plain = charts.timeline_chart(tl, Names(t)).to_dict()  # under the limit: every row, no note
+    assert "Drawn:" not in plain["description"] and "title" not in plain
+
+
+def test_a_timeline_over_the_mark_limit_draws_an_even_sample_and_says_so(t):
+    tl = research.timeline(t)
+    many = _copies(tl, 600, distinct=True)
+    spec = charts.timeline_chart(many, Names(t)).to_dict()
+    rows = [r for r in _rows(spec) if "rows" in r]
+    assert len(rows) <= charts.MAX_MARKS
+    assert f"an even sample in time of {len(rows):,} of {len(many):,} marks" in spec["description"]
+    # each issue keeps its share of the marks, give or take one
+    share = tl["issue_id"].value_counts(normalize=True)
+    drawn = pd.Series([r["issue_id"] for r in rows]).value_counts()
+    for issue, s in share.items():
+        assert abs(drawn.get(issue, 0) - s * len(rows)) <= 2, issue
+    again = charts.timeline_chart(many, Names(t)).to_json()
+    assert again == charts.timeline_chart(many, Names(t)).to_json()  # no random draw

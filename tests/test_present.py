@@ -3,9 +3,11 @@ and every verdict with its basis."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+import synthetic
 
 import research
 from research import dates, present
@@ -196,3 +198,70 @@ def test_text_colours_meet_wcag_aa_contrast_on_every_background_of_the_page():
             hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
             ratio = (hi + 0.05) / (lo + 0.05)
             assert ratio >= 4.5, f"{fg} on {bg}: {ratio:.2f}:1"
+
+
+def _many_deeds() -> research.Tables:
+    """One denial against twelve deeds the other way, of every certainty, weakest first."""
+    statuses = ["rumoured"] * 3 + ["alleged"] * 4 + ["reported"] * 3 + ["confirmed"] * 2
+    return synthetic.tables(
+        actors=["AAA", "BBB"],
+        issues=["arms"],
+        positions=[
+            {
+                "position_id": f"deny{i}",
+                "speaker_id": "AAA",
+                "issue_id": "arms",
+                "stance": -2,
+                "said": "2024-09-01",
+                "claim": "denial",
+            }
+            for i in range(3)
+        ],
+        events=[
+            {
+                "event_id": f"deed{i:02d}",
+                "doers": "AAA",
+                "when": "2024-06",
+                "issues": {"arms": 2},
+                "status": s,
+            }
+            for i, s in enumerate(statuses)
+        ],
+    )
+
+
+def test_cards_list_the_strongest_deeds_first_and_summarise_the_rest():
+    t = _many_deeds()
+    sd = research.say_do(t).head(1)
+    pairs = research.evidence(t, list(sd["position_id"]))
+    html = present.cards(sd, pairs, t.citations, Names(t), max_deeds=3).markup
+    shown = re.findall(r"status <strong>(\w+)</strong>", html)
+    assert shown == ["confirmed", "confirmed", "reported"]  # the most certain first
+    assert "… and 9 more deeds (9 against it; 9 weigh in the verdict; the strongest reported)" in (
+        html
+    )
+    assert "research.evidence(t, [&quot;deny0&quot;])" in html  # where the rest are listed
+    # the verdict's basis still weighs every deed, not only those listed
+    every = present.cards(sd, pairs, t.citations, Names(t), max_deeds=100).markup
+    assert re.findall(r'<p class="basis">.*?</p>', html) == re.findall(
+        r'<p class="basis">.*?</p>', every
+    )
+    assert every.count('<div class="done') == 12 and "more deed" not in every
+
+
+def test_a_section_shows_its_first_cards_and_tallies_the_other_statements():
+    t = _many_deeds()
+    sd = research.say_do(t)
+    pairs = research.evidence(t, list(sd["position_id"]))
+    html = present.cards(sd, pairs, t.citations, Names(t), max_cards=1).markup
+    assert html.count('<div class="card ') == 1 and 'title="deny0"' in html
+    assert "… and 2 more statements (2 contradicted), each tested the same way" in html
+
+
+def test_a_long_unbroken_cell_may_wrap_and_copies_as_the_same_text():
+    long = "x" * 10_000
+    markup = present.table(pd.DataFrame({"summary": [long, "short words stay whole"]})).markup
+    cell = re.search(r"<td>(x[^<]*(?:<wbr>[^<]*)*)</td>", markup)[1]
+    assert cell.replace("<wbr>", "") == long
+    assert max(len(part) for part in cell.split("<wbr>")) <= present.WRAP_EVERY
+    assert "<td>short words stay whole</td>" in markup
