@@ -180,17 +180,25 @@ def basis(names: Names, row: pd.Series, pairs: pd.DataFrame) -> str:
     return f"Mixed: {weights}; both sides reach {DECIDES_AT:g}."
 
 
-def _tension(names: Names, rows: pd.DataFrame, pairs: pd.DataFrame) -> str:
-    """The statement the deeds press hardest, and what presses it."""
+def _pressed(rows: pd.DataFrame) -> pd.Series | None:
+    """The statement the deeds press hardest: the heaviest contradicting weight
+    among contradicted statements, then mixed, untested and consistent ones."""
     rows = rows[rows["weight_contradicting"].fillna(0) > 0]
     if rows.empty:
-        return ""
+        return None
     order = {"contradicted": 0, "mixed": 1, "untested": 2, "consistent": 3}
     rows = rows.assign(_o=rows["verdict"].astype(str).map(order).fillna(9))
     rows = rows.sort_values(
         ["_o", "weight_contradicting", "position_id"], ascending=[True, False, True]
     )
-    p = rows.iloc[0]
+    return rows.iloc[0]
+
+
+def _tension(names: Names, rows: pd.DataFrame, pairs: pd.DataFrame) -> str:
+    """The statement the deeds press hardest, and what presses it."""
+    p = _pressed(rows)
+    if p is None:
+        return ""
     against = _deeds(pairs, p, "contradicts")
     said = dates.show(str(p["said"]))
     lead = f"{names.who(str(p['speaker_id']))}, {said}: {str(p['summary']).rstrip('.')}."
@@ -214,6 +222,29 @@ def _tension(names: Names, rows: pd.DataFrame, pairs: pd.DataFrame) -> str:
     return f"{lead} {where}, and others agree with it: {words(verdict)}."
 
 
+def _own(names: Names, sd: pd.DataFrame, actor: str) -> pd.Series:
+    """Which rows are the actor's own officials' statements about its own side."""
+    side = names.side(actor)
+    speakers_side = sd["speaker_id"].astype(str).map(names.side)
+    return (
+        (sd["kind"].astype(str) == "official_statement")
+        & (sd["principal"].astype(str) == side)
+        & (speakers_side == side)
+    )
+
+
+def quoted(tables: Tables, sd: pd.DataFrame, actor: str) -> list[str]:
+    """The position the finding of :func:`say_do` quotes with its deeds (none or one id).
+
+    A report fetches :func:`research.evidence` only for the statements it
+    shows; this is the one the first screen needs besides its cards.
+    """
+    names = Names(tables)
+    own = sd[_own(names, sd, actor)]
+    p = _pressed(own if not own.empty else sd[sd["principal"] == names.side(actor)])
+    return [] if p is None else [str(p["position_id"])]
+
+
 def say_do(tables: Tables, sd: pd.DataFrame, pairs: pd.DataFrame, actor: str) -> Finding:
     """What an actor's report found: its own officials' words against its deeds.
 
@@ -222,19 +253,14 @@ def say_do(tables: Tables, sd: pd.DataFrame, pairs: pd.DataFrame, actor: str) ->
     sd : DataFrame
         :func:`research.say_do` for the actor.
     pairs : DataFrame
-        :func:`research.evidence` for those positions.
+        :func:`research.evidence` for those positions, or for those a report
+        shows and the one :func:`quoted` names.
     actor : str
         The actor the report is about.
     """
     names = Names(tables)
     side = names.side(actor)
-    speakers_side = sd["speaker_id"].astype(str).map(names.side)
-    own_mask = (
-        (sd["kind"].astype(str) == "official_statement")
-        & (sd["principal"].astype(str) == side)
-        & (speakers_side == side)
-    )
-    own = sd[own_mask]
+    own = sd[_own(names, sd, actor)]
     others = sd[~sd["position_id"].isin(own["position_id"])].drop_duplicates("position_id")
     who = names.possessive(side)
     sentences = []
@@ -261,7 +287,12 @@ def say_do(tables: Tables, sd: pd.DataFrame, pairs: pd.DataFrame, actor: str) ->
             f"Others' words about {names.actor(side)} ({kinds}) are kept apart below: "
             f"{_tally(others['verdict'], short=True)}."
         )
-    sources = cited_sources(tables, list(sd["position_id"]), list(pairs["event_id"]))
+    # Every deed listed, and every deed that decided a verdict (the rows without a
+    # card have their deciding deeds in ``evidence_ids``).
+    events = set(pairs["event_id"].astype(str))
+    if "evidence_ids" in sd:
+        events.update(e for ids in sd["evidence_ids"] if ids for e in ids)
+    sources = cited_sources(tables, list(sd["position_id"]), sorted(events))
     line, caveat, full = evidence_base(names, sources)
     counts = own["verdict"].astype(str).value_counts()
     figures = (

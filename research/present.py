@@ -16,6 +16,7 @@ import pandas as pd
 
 from research import dates
 from research.names import Names, listing, words
+from research.verdicts import VERDICTS
 
 if TYPE_CHECKING:
     from research.findings import Finding
@@ -359,6 +360,30 @@ MAX_DEEDS = 8
 MAX_CARDS = 40
 
 
+def sections(sd: pd.DataFrame, names: Names, actor: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two sections of a say–do report, each in card order (by verdict).
+
+    First the actor's own leaders', officials' and organs' statements tested
+    against its own side's deeds, then everything else said about it.
+    """
+    side = names.side(actor)
+    own = sd[
+        (sd["kind"].astype(str) == "official_statement")
+        & (sd["principal"].astype(str) == side)
+        & (sd["speaker_id"].astype(str).map(names.side) == side)
+    ]
+    order = {v: i for i, v in enumerate(VERDICTS)}
+
+    def by_verdict(v: pd.Series) -> pd.Series:
+        return v.astype(str).map(order)
+
+    others = sd[~sd.index.isin(own.index)]
+    return (
+        own.sort_values("verdict", key=by_verdict, kind="stable"),
+        others.sort_values("verdict", key=by_verdict, kind="stable"),
+    )
+
+
 def strongest_first(rows: pd.DataFrame) -> pd.DataFrame:
     """Deeds in the order a card lists them: those that weigh first, heaviest first,
     then by status from the most certain, then as given (a stable sort)."""
@@ -404,7 +429,6 @@ def _more_deeds(rest: pd.DataFrame, position: str) -> str:
 def _more_cards(rest: pd.DataFrame) -> str:
     """The statements a section shows no card for, in one line with their verdicts."""
     counts = rest["verdict"].astype(str).value_counts()
-    from research.verdicts import VERDICTS
 
     tally = listing([f"{counts[v]:,} {words(v)}" for v in VERDICTS if counts.get(v, 0)])
     what = "statement" if len(rest) == 1 else "statements"

@@ -125,3 +125,35 @@ def test_key_figures_agree_in_number_with_their_counts(t):
     figures = dict(_say_do(t, "IRN", "russia-iran").figures)
     assert figures["official statements by Iran's side"] == "11"
     assert figures["statements by others about Iran"] == "18"
+
+
+@pytest.mark.parametrize(
+    ("actor", "case"),
+    [("IRN", "russia-iran"), ("RUS", "russia-iran"), ("PRK", "north-korea-russia")],
+)
+def test_the_first_screen_needs_only_the_deeds_of_the_cards_shown_and_the_quoted_statement(
+    t, actor, case
+):
+    """A report on large tables fetches evidence for the statements it shows, not for
+    every statement; its first screen must read exactly as with every pair."""
+    sd = research.say_do(t, actors=actor, case=case)
+    full = findings.say_do(t, sd, research.evidence(t, list(sd["position_id"])), actor)
+    own, others = present.sections(sd, Names(t), actor)
+    shown = [*own["position_id"].iloc[:1], *others["position_id"].iloc[:1]]
+    wanted = [*shown, *findings.quoted(t, sd, actor)]
+    assert len(set(wanted)) < sd["position_id"].nunique()  # fewer than all of them
+    few = findings.say_do(t, sd, research.evidence(t, wanted), actor)
+    assert few == full
+
+
+def test_sections_split_a_say_do_table_into_own_words_and_others_in_verdict_order(t):
+    names = Names(t)
+    sd = research.say_do(t, actors="IRN", case="russia-iran")
+    own, others = present.sections(sd, names, "IRN")
+    assert len(own) + len(others) == len(sd) and not set(own.index) & set(others.index)
+    assert (own["kind"].astype(str) == "official_statement").all()
+    assert (own["speaker_id"].astype(str).map(names.side) == "IRN").all()
+    rank = {v: i for i, v in enumerate(research.VERDICTS)}
+    for part in (own, others):
+        ranks = part["verdict"].astype(str).map(rank).tolist()
+        assert ranks == sorted(ranks)
