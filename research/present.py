@@ -226,6 +226,10 @@ def summary(text: str) -> dict:
     }
 
 
+#: The first screen's list of every source in full stops after this many.
+MAX_SOURCES = 100
+
+
 def first_screen(finding: Finding) -> dict:
     """The top of a report: the finding in sentences, key figures, the evidence base.
 
@@ -240,7 +244,11 @@ def first_screen(finding: Finding) -> dict:
     caveat = (
         f' <strong class="caveat">{html.escape(finding.caveat)}</strong>' if finding.caveat else ""
     )
-    sources = "".join(f"<li>{html.escape(s)}</li>" for s in finding.sources)
+    listed = finding.sources[:MAX_SOURCES]
+    sources = "".join(f"<li>{html.escape(s)}</li>" for s in listed)
+    rest = len(finding.sources) - len(listed)
+    if rest:  # a page stays light however many sources a large case cites
+        sources += f"<li>… and {rest:,} more: <code>research.findings.cited_sources</code></li>"
     markup = (
         '<section class="finding" aria-label="What this report found">'
         f'<p class="lead">{sentences}</p>'

@@ -157,3 +157,11 @@ def test_sections_split_a_say_do_table_into_own_words_and_others_in_verdict_orde
     for part in (own, others):
         ranks = part["verdict"].astype(str).map(rank).tolist()
         assert ranks == sorted(ranks)
+
+
+def test_the_list_of_every_source_stops_after_a_hundred_and_says_how_many_more():
+    sources = tuple(f"Source {i}" for i in range(1, 251))
+    f = findings.Finding(("Something was found.",), (("sources", "250"),), "Evidence.", "", sources)
+    markup = present.first_screen(f)["text/html"]
+    assert markup.count("<li>Source ") == present.MAX_SOURCES
+    assert "… and 150 more" in markup and "Source 100<" in markup and "Source 101<" not in markup
