@@ -231,13 +231,11 @@ class _Deeds:
         )
 
 
-def _deeds(
-    tables: Tables, roles: Roles | None, asked: np.ndarray | None, owners_of: dict
-) -> _Deeds:
+def _deeds(tables: Tables, roles: Roles | None, asked: np.ndarray | None) -> _Deeds:
     """Every deed row of the tables (see :class:`_Deeds`).
 
     ``asked`` holds the names of counterparts some position asks about (None:
-    none do). ``owners_of`` receives the attribution's answers' owner names.
+    none do).
     """
     ev = tables.events
     row, answer, answers = attribution_codes(roles, ev["doers"], ev["start"], ev["end"])
@@ -278,7 +276,6 @@ def _deeds(
     within = np.arange(len(k)) - np.repeat(np.cumsum(reps) - reps, reps)
     link = by_event[np.repeat(first[row], reps) + within]
     event = row[k].astype(np.int32)  # small integers: millions of rows, a few bytes each
-    owners_of["deeds"] = answers["owner"]
     return _Deeds(
         event=event,
         link=link.astype(np.int32),
@@ -332,12 +329,14 @@ def _attributed(
         ).sort_values(["pos_row", "principal", "counterpart_principal"], kind="stable")
         p_rows = p_rows.reset_index(drop=True)
         asked = np.sort(pd.unique(p_rows["counterpart_principal"].dropna().to_numpy(dtype=object)))
-    found: dict = {}
-    deeds = _deeds(tables, roles, asked, found)
+    deeds = _deeds(tables, roles, asked)
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
-    names = [p_rows["principal"].to_numpy(dtype=object), found["deeds"].to_numpy(dtype=object)]
+    names = [
+        p_rows["principal"].to_numpy(dtype=object),
+        deeds.answers["owner"].to_numpy(dtype=object),
+    ]
     if asked is not None:
         names.append(asked)
     owners = pd.Index(pd.unique(np.concatenate(names))).sort_values()
