@@ -3,7 +3,9 @@ builds exactly one, and the engine a build names reaches only notebooks that dec
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import threading
 import time
 from dataclasses import replace
@@ -363,3 +365,24 @@ def test_build_leaves_another_machines_staging_folder_alone(tmp_path, units_file
     code = rb.build(["a"], reports_file=units_file, out=out, engine="duckdb", jobs=1)
     assert code == 0
     assert theirs.is_dir() and not ours.exists()
+
+
+def readme_blocks(language: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Scaling out\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_engine_table_is_what_the_build_reads(tmp_path):
+    [table] = readme_blocks("toml")
+    path = tmp_path / "reports.toml"
+    path.write_text(table + f'\n[reports.a]\nnotebook = "{TINY}"\n', encoding="utf-8")
+    assert read_engine(path) == rb.Engine("spark", {"cores": 4})
+
+
+def test_readme_scaling_out_examples_are_valid_python():
+    blocks = readme_blocks("python")
+    assert len(blocks) == 2  # the snapshot call and the Airflow DAG
+    for block in blocks:
+        ast.parse(block)
+    assert ".expand(" in blocks[1] and '"plan", "--json"' in blocks[1]
