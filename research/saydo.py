@@ -231,14 +231,17 @@ class _Deeds:
         )
 
 
-def _deeds(tables: Tables, roles: Roles | None, asked: np.ndarray | None) -> _Deeds:
+def _deeds(
+    tables: Tables, roles: Roles | None, asked: np.ndarray | None, doers: tuple | None = None
+) -> _Deeds:
     """Every deed row of the tables (see :class:`_Deeds`).
 
     ``asked`` holds the names of counterparts some position asks about (None:
-    none do).
+    none do); ``doers``, the events' doers attributed already (see
+    :func:`_doers`), if they are.
     """
     ev = tables.events
-    row, answer, answers = attribution_codes(roles, ev["doers"], ev["start"], ev["end"])
+    row, answer, answers = _doers(tables, roles) if doers is None else doers
     other = np.zeros(len(row), dtype=np.int64)
     if asked is not None and len(asked):
         # A deed counts toward a position about relations with X once more per
@@ -291,19 +294,17 @@ def _deeds(tables: Tables, roles: Roles | None, asked: np.ndarray | None) -> _De
     )
 
 
-def _attributed(
-    tables: Tables, positions: pd.DataFrame, attribution, group: bool
-) -> tuple[pd.DataFrame, np.ndarray, _Deeds, np.ndarray, pd.Index]:
-    """Positions and deeds, each expanded to one row per principal, with integer keys.
+def _doers(tables: Tables, roles: Roles | None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """The events' doers attributed to their principals (:func:`attribution_codes`)."""
+    ev = tables.events
+    return attribution_codes(roles, ev["doers"], ev["start"], ev["end"])
 
-    A key packs (case, principal, issue, counterpart): a position meets only
-    deeds of its own case, by its principals, on its issue — and, when it is
-    about relations with a counterpart, only deeds between the two. Returns
-    (position rows with ``pos_row``, ``principal``, ``via`` and
-    ``counterpart_principal``, their keys, the deed rows, their keys, and the
-    principals' names by code).
-    """
-    roles = Roles.of(tables.roles, attribution) if group else None
+
+def _position_principals(
+    positions: pd.DataFrame, roles: Roles | None
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """One row per position and principal (and counterpart principal), and the
+    counterparts' principals asked about (None: no position asks)."""
     said_start, said_end = positions["said_start"], positions["said_end"]
     pa_ = attribute(roles, tested_actors(positions), said_start, said_end)
     p_rows = pd.DataFrame(
@@ -329,7 +330,27 @@ def _attributed(
         ).sort_values(["pos_row", "principal", "counterpart_principal"], kind="stable")
         p_rows = p_rows.reset_index(drop=True)
         asked = np.sort(pd.unique(p_rows["counterpart_principal"].dropna().to_numpy(dtype=object)))
-    deeds = _deeds(tables, roles, asked)
+    return p_rows, asked
+
+
+def _attributed(
+    tables: Tables, positions: pd.DataFrame, attribution, group: bool
+) -> tuple[pd.DataFrame, np.ndarray, _Deeds, np.ndarray, pd.Index]:
+    """Positions and deeds, each expanded to one row per principal, with integer keys.
+
+    A key packs (case, principal, issue, counterpart): a position meets only
+    deeds of its own case, by its principals, on its issue — and, when it is
+    about relations with a counterpart, only deeds between the two. Returns
+    (position rows with ``pos_row``, ``principal``, ``via`` and
+    ``counterpart_principal``, their keys, the deed rows, their keys, and the
+    principals' names by code).
+    """
+    roles = Roles.of(tables.roles, attribution) if group else None
+    # The events' doers are attributed on a second core while the positions are.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        doers = pool.submit(_doers, tables, roles)
+        p_rows, asked = _position_principals(positions, roles)
+        deeds = _deeds(tables, roles, asked, doers.result())
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
@@ -558,11 +579,16 @@ def _by_start_and_end(
         return days_one, days_one
     many = ~one_day
     key, ev_class = key[many], ev_class[many]
-    out = []
-    for day in (s[many], e[many]):
+
+    def merged(day: np.ndarray) -> np.ndarray:
         run = np.sort(key | (day << day_shift) | ev_class)
-        out.append(np.sort(np.concatenate([days_one, run]), kind="stable"))
-    return out[0], out[1]
+        return np.sort(np.concatenate([days_one, run]), kind="stable")
+
+    # numpy sorts without the interpreter lock: the end order is sorted beside the start order.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        by_end = pool.submit(merged, e[many])
+        by_start = merged(s[many])
+        return by_start, by_end.result()
 
 
 def _pack(lookup: np.ndarray, most: int) -> list[tuple[np.ndarray, list]]:
