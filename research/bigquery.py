@@ -190,15 +190,14 @@ def bounded(events: Table, window: Window, columns: Sequence[str] | None = None)
     return t
 
 
-def dyad_events(events: Table, a: str, b: str, window: Window) -> Table:
+def dyad_events(events: Table, a: str, b: str) -> Table:
     """The import's selection of a dyad (:func:`research.gdelt.keep` with actors
-    ``[a, b]``): events between the two states, either way, on the window's
-    days, with GDELT's 61 columns, in GLOBALEVENTID order."""
+    ``[a, b]``): events between the two states, either way, in GLOBALEVENTID
+    order. Bound ``events`` to a window first (:func:`bounded`, :func:`plan`)."""
     if a == b:
         raise ValueError(f"a dyad is two different states, not {a!r} twice")
-    t = bounded(events, window, COLUMNS)
-    a1, a2 = t.Actor1CountryCode, t.Actor2CountryCode
-    t = t.filter(((a1 == a) & (a2 == b)) | ((a1 == b) & (a2 == a)))
+    a1, a2 = events.Actor1CountryCode, events.Actor2CountryCode
+    t = events.filter(((a1 == a) & (a2 == b)) | ((a1 == b) & (a2 == a)))
     return t.order_by("GLOBALEVENTID")
 
 
