@@ -15,10 +15,10 @@ the bounds this module writes are the analysis window padded with slack:
 * to ``until`` plus :data:`SLACK_AFTER` days (31), plus the day itself,
 
 and ``SQLDATE`` is then filtered to the window exactly, so the slack changes
-what is scanned, never which events count. In GDELT's export of 2019-10-24
-14:30 UTC (bundled in ``tests/fixtures/gdelt``, from the full file's 2,111
-rows) 2,051 rows are dated that day, 9 the day before, 7 a week before, 20 a
-month before and 24 a year before: 31 days of slack keep all but the last
+what is scanned, never which events count. Of the 2,111 rows of GDELT's export
+of 2019-10-24 14:30 UTC (a slice of it is ``tests/fixtures/gdelt``), 2,051 are
+dated that day, 9 the day before, 7 a week before, 20 a month before and 24 a
+year before: 31 days of slack keep all but the last
 (1.1 %); pass ``after=366`` to keep those too, at the cost of scanning a year
 more. How long GDELT takes to load an export into its partition has not been
 measured here (no credentials): one day of slack before is a guess.
