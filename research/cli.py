@@ -215,6 +215,10 @@ def _dyad(args: argparse.Namespace) -> int:
         return fail(str(e))
     except (ImportError, RuntimeError, ValueError) as e:
         return fail(str(e))
+    except Exception as e:  # Google's API errors (permission, quota, bad request): one line
+        if type(e).__module__.startswith("google."):
+            return fail(f"BigQuery: {e}")
+        raise
     print(plan.summary(), file=sys.stderr)
     return _write_series(_regular(found, a, b, args.freq), args.out)
 

@@ -93,6 +93,7 @@ def bigquery(
     """
     try:
         import google.auth
+        import google.auth.exceptions
         import ibis.backends.bigquery  # noqa: F401  (Ibis's backend and its Google clients)
         from google.cloud import bigquery as bq
     except ImportError as e:
