@@ -282,6 +282,25 @@ def test_bigquery_engine_is_built_without_connecting_and_caps_every_query():
     assert con.partition_column is None  # `_PARTITIONTIME` keeps its name
 
 
+def test_connect_names_the_extra_when_bigquery_is_missing(monkeypatch):
+    for name in ("google.cloud.bigquery", "ibis.backends.bigquery"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(engines.EngineError, match=r"research\[bigquery\]"):
+        engines.connect("bigquery", project="some-project")
+
+
+def test_evidence_snapshots_refuse_an_unbounded_bigquery_query(tmp_path):
+    from research import snapshots
+
+    ran = []
+    con = SimpleNamespace(name="bigquery", execute=lambda expr: ran.append(expr))
+    unbounded = dyad_expr(bigquery.unbound_events(), "RUS", "IRN")
+    with pytest.raises(UnboundedQuery):
+        snapshots.fetch(unbounded, {"a": "RUS"}, folder=tmp_path, con=con, dialect="bigquery")
+    assert ran == []
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- the command ----------------------------------------------------------------------
 
 ARGS = ["dyad", "RUS", "IRN", "--since", "2019-10-01", "--until", "2019-12-31"]
