@@ -173,6 +173,109 @@ def _import_gdelt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bytes(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of bytes of at least 1, not {text!r}"
+        )
+    return value
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of days of at least 0, not {text!r}"
+        )
+    return value
+
+
+def _dyad(args: argparse.Namespace) -> int:
+    """The dyad series for a window, on DuckDB (local files) or BigQuery (GDELT's table)."""
+    from research import bigquery
+    from research.dyad import _regular, dyad_expr
+
+    def fail(message: str, code: int = 1) -> int:
+        print(f"research dyad: {message}", file=sys.stderr)
+        return code
+
+    a, b = args.a.upper(), args.b.upper()
+    if a == b:
+        return fail(f"a dyad is two different states, not {a} twice", 2)
+    try:
+        window = bigquery.Window(args.since, args.until, args.slack_before, args.slack_after)
+    except ValueError as e:
+        return fail(str(e), 2)
+
+    def build(events):
+        return dyad_expr(events, a, b, args.freq)
+
+    if args.engine == "duckdb":
+        if args.dry_run or args.max_bytes or args.sql:
+            return fail("--sql, --dry-run and --max-bytes apply to --engine bigquery", 2)
+        if not args.events:
+            return fail("--engine duckdb reads local events: give --events PATH", 2)
+        from research.engines import events_table, run
+
+        events = events_table(args.events)
+        found = run(build(events.filter(events.SQLDATE.between(*window.sqldates))))
+        return _write_series(_regular(found, a, b, args.freq), args.out)
+    if args.events:
+        return fail("--events is for --engine duckdb; BigQuery reads GDELT's own table", 2)
+    plan = bigquery.plan(
+        build, window, columns=bigquery.DYAD_COLUMNS, dataset=args.dataset, table=args.table
+    )
+    if args.sql:
+        sys.stdout.write(plan.sql)
+        print(plan.summary(), file=sys.stderr)
+        return 0
+    if not args.dry_run and args.max_bytes is None:
+        return fail(
+            "a live BigQuery run needs a budget: give --max-bytes N "
+            "(run with --dry-run first to see the bytes it would scan)",
+            2,
+        )
+    from research import engines
+
+    try:
+        con = engines.bigquery(
+            args.project, dataset=args.dataset, table=args.table, max_bytes=args.max_bytes
+        )
+        if args.dry_run:
+            plan = bigquery.dry_run_plan(con, plan)
+            print(plan.summary())
+            if args.max_bytes is not None and plan.bytes > args.max_bytes:
+                return fail(str(bigquery.OverBudget(plan.bytes, args.max_bytes)))
+            return 0
+        found = bigquery.execute(con, plan, max_bytes=args.max_bytes)
+    except bigquery.OverBudget as e:
+        return fail(str(e))
+    except (ImportError, RuntimeError, ValueError) as e:
+        return fail(str(e))
+    except Exception as e:  # Google's API errors (permission, quota, bad request): one line
+        if type(e).__module__.startswith("google."):
+            return fail(f"BigQuery: {e}")
+        raise
+    print(plan.summary(), file=sys.stderr)
+    return _write_series(_regular(found, a, b, args.freq), args.out)
+
+
+def _write_series(series, out: str | None) -> int:
+    text = series.to_csv(index=False, date_format="%Y-%m-%d")
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _issue(text: str) -> tuple[str, int]:
     issue, _, stance = text.rpartition(":")
     if not issue or stance not in ("-2", "-1", "0", "1", "2"):
@@ -409,6 +512,84 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--reviewer", help="who decides (default: $USER)")
     r.add_argument("--data-dir", help="data directory (default: bundled data/)")
     r.set_defaults(run=_review)
+    y = sub.add_parser(
+        "dyad",
+        help="words against deeds between two states, per period, on DuckDB or BigQuery",
+        description="The dyad series (verbal against material events, each direction) for "
+        "event days SINCE to UNTIL, as CSV. On BigQuery every query is bounded to the "
+        "window's partitions (with slack), dry-run first and capped by --max-bytes.",
+    )
+    y.add_argument("a", help="CAMEO country code (ISO-3), e.g. RUS")
+    y.add_argument("b", help="the other state, e.g. IRN")
+    y.add_argument(
+        "--since", type=_day, required=True, metavar="YYYY-MM-DD", help="first event day (SQLDATE)"
+    )
+    y.add_argument(
+        "--until", type=_day, required=True, metavar="YYYY-MM-DD", help="last event day (SQLDATE)"
+    )
+    y.add_argument(
+        "--freq", choices=["D", "W", "M", "Q", "Y"], default="M", help="period length (default: M)"
+    )
+    y.add_argument(
+        "--engine",
+        choices=["duckdb", "bigquery"],
+        default="duckdb",
+        help="where the query runs (default: duckdb)",
+    )
+    y.add_argument(
+        "--events",
+        metavar="PATH",
+        help="duckdb: Parquet file, directory or glob of imported GDELT events",
+    )
+    y.add_argument(
+        "--project",
+        help="bigquery: the Google Cloud project billed "
+        "(default: that of the application-default credentials)",
+    )
+    y.add_argument(
+        "--dataset",
+        default="gdelt-bq.gdeltv2",
+        help="bigquery: dataset of the events (default: gdelt-bq.gdeltv2)",
+    )
+    y.add_argument(
+        "--table",
+        default="events_partitioned",
+        help="bigquery: day-partitioned events table (default: events_partitioned)",
+    )
+    y.add_argument(
+        "--slack-before",
+        type=_days,
+        default=1,
+        metavar="DAYS",
+        help="bigquery: partitions read before SINCE (default: 1)",
+    )
+    y.add_argument(
+        "--slack-after",
+        type=_days,
+        default=31,
+        metavar="DAYS",
+        help="bigquery: partitions read after UNTIL, for events GDELT adds late "
+        "(default: 31; 366 keeps events dated a year back)",
+    )
+    y.add_argument(
+        "--sql",
+        action="store_true",
+        help="bigquery: print the SQL and stop (no credentials needed)",
+    )
+    y.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="bigquery: print the bytes the query would scan; run nothing",
+    )
+    y.add_argument(
+        "--max-bytes",
+        type=_bytes,
+        metavar="N",
+        help="bigquery: refuse a query whose dry run scans more than N bytes, and "
+        "cap what BigQuery may bill (required to run)",
+    )
+    y.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
+    y.set_defaults(run=_dyad)  # fmt: skip
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) from the schema")
     d.add_argument("--update", metavar="FILE", help="rewrite the dictionary section of FILE")
     d.set_defaults(run=_dictionary)

@@ -67,6 +67,72 @@ def spark(*, cores: int = 2, shuffle_partitions: int = 4) -> BaseBackend:
     return ibis.pyspark.connect(session)
 
 
+def bigquery(
+    project: str | None = None,
+    *,
+    dataset: str = "gdelt-bq.gdeltv2",
+    table: str = "events_partitioned",
+    credentials: object | None = None,
+    location: str | None = None,
+    max_bytes: int | None = None,
+) -> BaseBackend:
+    """GDELT on Google BigQuery as an Ibis connection (``pip install research[bigquery]``).
+
+    ``project`` is the Google Cloud project billed for the queries (default:
+    the one of the application-default credentials); ``dataset`` and
+    ``table`` are where the events are read (GDELT's own, partitioned by day;
+    :mod:`research.bigquery` bounds every query to a window's partitions).
+    ``credentials`` default to Google's application-default credentials
+    (``GOOGLE_APPLICATION_CREDENTIALS``, or ``gcloud auth
+    application-default login``); never an interactive sign-in. With
+    ``max_bytes``, every query of the connection runs with
+    ``maximum_bytes_billed`` (BigQuery refuses to bill more).
+
+    Nothing is sent until a query runs. The partition pseudo-column keeps its
+    BigQuery name, ``_PARTITIONTIME``.
+    """
+    try:
+        import google.auth
+        import google.auth.exceptions
+        import ibis.backends.bigquery  # noqa: F401  (Ibis's backend and its Google clients)
+        from google.cloud import bigquery as bq
+    except ImportError as e:
+        raise ModuleNotFoundError(
+            "the BigQuery engine needs the optional dependencies of research[bigquery] "
+            "(pip install 'research[bigquery]'); missing: " + (e.name or str(e))
+        ) from e
+    if credentials is None:
+        try:
+            credentials, found = google.auth.default(
+                scopes=["https://www.googleapis.com/auth/bigquery"]
+            )
+        except google.auth.exceptions.DefaultCredentialsError as e:
+            raise RuntimeError(
+                "no Google credentials found for BigQuery: set GOOGLE_APPLICATION_CREDENTIALS "
+                "to a service-account key file, or run `gcloud auth application-default login`"
+            ) from e
+        project = project or found
+    if not project:
+        raise ValueError("BigQuery bills queries to a project: give project=... (--project)")
+    config = bq.QueryJobConfig(maximum_bytes_billed=max_bytes) if max_bytes else None
+    client = bq.Client(
+        project=project,
+        credentials=credentials,
+        location=location,
+        default_query_job_config=config,
+    )
+    con = ibis.bigquery.connect(
+        client=client,
+        project_id=project,
+        dataset_id=dataset,
+        credentials=credentials,
+        partition_column=None,  # keep `_PARTITIONTIME`, the name the bounds are written on
+        location=location,
+    )
+    con.research_events_table = table
+    return con
+
+
 def _register(con: BaseBackend, frame: pd.DataFrame) -> Table:
     """A DataFrame as the connection's events table (on Spark: a temporary view)."""
     if con.name == "pyspark":

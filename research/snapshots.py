@@ -280,6 +280,10 @@ def fetch(
             raise SnapshotError(
                 f"no usable snapshot {k[:16]}… in {folder} for this query, and live=False: {e}"
             ) from None
+    if dialect == "bigquery":  # unbounded, a query reads (and bills) every partition
+        from research.bigquery import require_partition_bounds
+
+        require_partition_bounds(sql)
     if con is not None:
         frame = con.execute(expr)
         engine = con.name
