@@ -1,0 +1,542 @@
+"""Say–do verdicts as Ibis expressions: a sweep over days with window functions, no pairs.
+
+:func:`research.say_do` reads prefix sums at each window's bounds in numpy;
+this module states the same method once more, in SQL that any Ibis engine
+runs (DuckDB embedded, Apache Spark, BigQuery), so that verdicts over deeds
+that do not fit one machine are computed where the deeds are.
+
+The inputs are two tables of integers, built from :class:`research.Tables`
+by the attribution step :func:`research.say_do` uses (:func:`inputs`):
+
+``windows``
+    one row per tested row of the result (a position and a principal):
+    ``row``, ``key`` (case x principal x issue x counterpart, packed in one
+    integer), ``lo`` and ``hi`` (the window's first and last day, missing
+    when open), ``stance`` (stated), ``untestable`` (0: deeds can test it;
+    1-3: why not) and ``live`` (False for claims deeds cannot test and for
+    empty windows: no deed is counted for them).
+``deeds``
+    one row per deed, issue it bears on and principal it counts for:
+    ``key``, ``start`` (missing when open), ``end``, ``status`` (its place
+    in :data:`research.derive.STATUS_ORDER`), ``stance``, ``once`` (it
+    happened once within its dates, else throughout them) and ``imprecise``
+    (not dated to a day).
+
+Days are counted from the day before the earliest deed day; window bounds
+outside the deeds' span are clipped to it, which changes no comparison.
+
+**The sweep** (:func:`window_sums`). A deed [s, e] meets a window [lo, hi]
+when s <= hi and e >= lo, so a window's sum over deeds is (deeds with
+s <= hi) minus (deeds with e < lo): the first read from a running sum over
+deed starts, the second from a running sum over deed ends. Per key, the
+deed starts and every window's two bounds form one stream ordered by day
+and the deed ends with the bounds another; in each, a ``lo`` bound sorts
+before the deeds of its day and a ``hi`` bound after them, so that a window
+starting the day a deed ends still meets it and one ending the day a deed
+starts too. A cumulative ``sum() OVER (PARTITION BY key ORDER BY day, tie
+ROWS UNBOUNDED PRECEDING)`` of each count column, read at the bound rows,
+gives the window sums. A deed that happened once over several days weighs
+its status weight x the share of its days in the window: with ``coef`` =
+weight / days, the weight up to day x is::
+
+    G(x) = (x + 1) * sum[s <= x] coef - sum[s <= x] coef * s
+           - x * sum[e <= x] coef + sum[e <= x] coef * e
+
+and the window holds G(hi) - G(lo - 1): four more running sums, read at
+both bounds. A once-deed with no earliest date counts in full only in a
+window open at the start: it enters the sweep as the interval [first,
+first] before every day, which such a window alone meets. Nothing is ever
+joined on dates: the work grows with deeds + windows, never with the pairs
+they form.
+
+**The verdict** (:func:`decide`) follows from the per-row sums in SQL too
+(counts, weights, deed stance, gap, verdict, reason, strongest status): the
+rules of :mod:`research.saydo`, first match wins. :func:`pair_sums` is the
+pair-forming formulation (windows joined to deeds on key and overlapping
+dates) feeding the same :func:`decide`, kept to compare with.
+
+Floating point: the numpy engine sums partial shares in extended precision
+and recomputes from the pairs any sum within 1e-6 of the 0.75 bar; the SQL
+sums in double precision, from days counted from the earliest deed, and
+does not recompute. The two agree to 1e-9 relative on the tests' tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis.backends import BaseBackend
+from ibis.expr.types import Table
+
+from research.derive import STATUS_ORDER
+from research.load import Tables
+from research.saydo import (
+    _OPEN,
+    _UNTESTABLE,
+    COLUMNS,
+    _attributed,
+    _windows,
+    resolve_weights,
+    select_positions,
+)
+from research.verdicts import CONTRADICTS_AT, DECIDES_AT, EPS, REASONS, VERDICTS
+
+STANCES = (-2, -1, 0, 1, 2)
+
+#: The day an open bound sorts at in the sweep: before / after every day of the inputs.
+FIRST, LAST = -(1 << 30), 1 << 30
+
+#: The verdict rules after the untestable ones, first match wins: (verdict, reason key).
+_RULES = (
+    ("untested", "no_deeds"),
+    ("mixed", "both_ways"),
+    ("contradicted", "firm_contradiction"),
+    ("consistent", "firm_agreement"),
+    ("untested", "weak_only"),
+)
+#: The ``reason`` categories, in the order :func:`research.say_do` lists them.
+REASON_ORDER = [REASONS[k] for k in (*_UNTESTABLE[1:], *(r[1] for r in _RULES))]
+
+
+# --- inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The keyed integer inputs of the SQL say–do (see the module docstring).
+
+    ``rows`` holds, per ``row``, the columns :func:`research.say_do` leads
+    with (the position's, ``principal``, ``via``, ``counterpart_principal``).
+    """
+
+    windows: pd.DataFrame
+    deeds: pd.DataFrame
+    rows: pd.DataFrame
+
+
+def inputs(
+    tables: Tables,
+    actors: Sequence[str] | str | None = None,
+    issues: Sequence[str] | str | None = None,
+    start: object = None,
+    end: object = None,
+    *,
+    case: Sequence[str] | str | None = None,
+    attribution: Sequence[str] | str | None = None,
+    group: bool = True,
+) -> Inputs:
+    """Windows and deeds as integer tables, by the attribution step of :func:`research.say_do`.
+
+    The arguments select positions and principals as :func:`research.say_do`'s do.
+
+    Examples
+    --------
+    >>> import research
+    >>> i = inputs(research.load(), case="russia-iran")
+    >>> list(i.windows.columns), list(i.deeds.columns)  # doctest: +NORMALIZE_WHITESPACE
+    (['row', 'key', 'lo', 'hi', 'stance', 'untestable', 'live'],
+     ['key', 'start', 'end', 'status', 'stance', 'once', 'imprecise'])
+    """
+    pos = select_positions(tables, actors, issues, start, end, case, attribution)
+    p_rows, pos_key, deeds, ev_key, _ = _attributed(tables, pos, attribution, group)
+    tested = pos.iloc[p_rows["pos_row"].to_numpy()]
+    lo, hi, untestable, empty = _windows(tested)
+
+    known = np.concatenate([deeds.start[deeds.start != _OPEN], deeds.end[deeds.end != _OPEN]])
+    origin = int(known.min()) - 1 if len(known) else 0
+    top = int(known.max()) - origin + 1 if len(known) else 1
+
+    def days(values: np.ndarray, clip: bool) -> pd.api.extensions.ExtensionArray:
+        """Days from the origin (clipped to the deeds' span), missing when open."""
+        open_ = values == _OPEN
+        local = np.where(open_, origin, values) - origin
+        if clip:
+            local = np.clip(local, 0, top)
+        out = pd.array(local.astype(np.int64), dtype="Int64")
+        out[open_] = pd.NA
+        return out
+
+    windows = pd.DataFrame(
+        {
+            "row": np.arange(len(tested), dtype=np.int64),
+            "key": np.asarray(pos_key, dtype=np.int64),
+            "lo": days(lo, clip=True),
+            "hi": days(hi, clip=True),
+            "stance": tested["stance"].to_numpy(dtype=np.int64),
+            "untestable": np.asarray(untestable, dtype=np.int64),
+            "live": (untestable == 0) & ~empty,
+        }
+    )
+    if (deeds.end == _OPEN).any():  # the loader gives every deed a last day
+        raise ValueError("a deed has no last day")
+    table = pd.DataFrame(
+        {
+            "key": np.asarray(ev_key, dtype=np.int64),
+            "start": days(deeds.start, clip=False),
+            "end": (deeds.end - origin).astype(np.int64),
+            "status": deeds.status.astype(np.int64),
+            "stance": deeds.stance.astype(np.int64),
+            "once": deeds.once.astype(bool),
+            "imprecise": ~deeds.precise.astype(bool),
+        }
+    )
+    rows = tested.reset_index(drop=True)
+    at = rows.columns.get_loc("issue_id")
+    rows.insert(at, "principal", p_rows["principal"].astype("string"))
+    rows.insert(at + 1, "via", p_rows["via"].astype("string"))
+    rows.insert(
+        at + 2,
+        "counterpart_principal",
+        p_rows["counterpart_principal"].astype("string").to_numpy(),
+    )
+    return Inputs(windows, table, rows)
+
+
+# --- deeds as the sweep sees them ------------------------------------------------------
+
+
+def _live_statuses(weights: Mapping[str, float]) -> list[int]:
+    """Codes of the statuses that weigh: a status weighted 0 is never counted."""
+    return [i for i, s in enumerate(STATUS_ORDER) if weights[s] > 0]
+
+
+def _status_weight(status, weights: Mapping[str, float]):
+    """The weight of a status code, as an expression."""
+    live = _live_statuses(weights)
+    branches = [(status == i, float(weights[STATUS_ORDER[i]])) for i in live]
+    return ibis.cases(*branches, else_=0.0) if branches else ibis.literal(0.0)
+
+
+def _deed_terms(deeds: Table, weights: Mapping[str, float]) -> Table:
+    """Deeds that weigh, with their kind, sweep days, weight and ``coef``.
+
+    Kind 0 weighs in full where it meets a window (it went on throughout its
+    dates, or it is dated to one day); kind 1 by the share of its days in the
+    window (once, within several days); kind 2 in full in a window open at
+    the start and nowhere else (once, no earliest date): its sweep interval
+    is [FIRST, FIRST].
+    """
+    live = _live_statuses(weights)
+    d = deeds.filter(deeds.status.isin(live)) if live else deeds.filter(ibis.literal(False))
+    whole = ~d.once | (d.start.notnull() & (d.start == d.end))
+    kind = ibis.cases((whole, 0), (d.start.notnull(), 1), else_=2)
+    weight = _status_weight(d.status, weights)
+    d = d.mutate(kind=kind.cast("int64"), weight=weight.cast("float64"))
+    return d.mutate(
+        s=ibis.cases((d.kind == 2, FIRST), else_=d.start.fill_null(FIRST)).cast("int64"),
+        e=ibis.cases((d.kind == 2, FIRST), else_=d.end).cast("int64"),
+        coef=ibis.ifelse(d.kind == 1, d.weight / (d.end - d.start + 1).cast("float64"), 0.0).cast(
+            "float64"
+        ),
+    )
+
+
+def _stream(windows: Table, d: Table, day: str) -> Table:
+    """Running sums over deeds at their ``day`` (``s`` or ``e``), per key and
+    class (status x stance), read at every window bound: one row per (window,
+    class of its key, bound), ``bound`` 0 for lo and 1 for hi.
+
+    Per deed: ``cnt`` 1, ``full`` 1 when it weighs in full (kind 0 or 2),
+    ``imp`` 1 when not dated to a day, ``p1`` its ``coef`` and ``p2`` its
+    ``coef`` x ``day`` when it weighs by its share of days (kind 1).
+    """
+    part = d.kind == 1
+    deed_rows = d.select(
+        "key",
+        "status",
+        "stance",
+        day=d[day],
+        tie=ibis.literal(1, "int64"),
+        row=ibis.null("int64"),
+        bound=ibis.null("int64"),
+        cnt=ibis.literal(1, "int64"),
+        full=(~part).cast("int64"),
+        imp=d.imprecise.cast("int64"),
+        p1=ibis.ifelse(part, d.coef, 0.0),
+        p2=ibis.ifelse(part, d.coef * d[day].cast("float64"), 0.0),
+    )
+    # Each live window meets the deeds of its key class by class: one bound row per class.
+    classes = d.select("key", "status", "stance").distinct()
+    live = windows.filter(windows.live).select("row", "key", "lo", "hi")
+    w = live.join(classes, "key")
+    zeros = {
+        "cnt": ibis.literal(0, "int64"),
+        "full": ibis.literal(0, "int64"),
+        "imp": ibis.literal(0, "int64"),
+        "p1": ibis.literal(0.0, "float64"),
+        "p2": ibis.literal(0.0, "float64"),
+    }
+    bounds = [
+        w.select(
+            "key",
+            "status",
+            "stance",
+            day=value.cast("int64"),
+            tie=ibis.literal(tie, "int64"),
+            row=w.row,
+            bound=ibis.literal(bound, "int64"),
+            **zeros,
+        )
+        for value, tie, bound in ((w.lo.fill_null(FIRST), 0, 0), (w.hi.fill_null(LAST), 2, 1))
+    ]
+    stream = ibis.union(deed_rows, *bounds)
+    running = ibis.window(
+        group_by=[stream.key, stream.status, stream.stance],
+        order_by=[stream.day, stream.tie],
+        rows=(None, 0),
+    )
+    summed = stream.mutate(**{k: stream[k].sum().over(running) for k in zeros})
+    return summed.filter(summed.row.notnull())
+
+
+def window_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> Table:
+    """Per live window and class (``status`` x ``stance``) of deeds that meet it:
+    ``n`` deeds, their ``mass`` (weight x share summed) and ``n_imprecise``
+    (not dated to a day), from running sums only (see the module docstring)."""
+    d = _deed_terms(deeds, weights)
+    starts, ends = _stream(windows, d, "s"), _stream(windows, d, "e")
+    by = ["row", "status", "stance"]
+
+    def at(t: Table, cols: tuple[str, ...], bound: int, tag: str) -> dict:
+        return {f"{tag}{c}": t[c].max(where=t.bound == bound) for c in cols}
+
+    counts, partial = ("cnt", "full", "imp"), ("p1", "p2")
+    s = starts.group_by(by).aggregate(**at(starts, counts + partial, 1, "sh_"),
+                                      **at(starts, partial, 0, "sl_"))  # fmt: skip
+    e = ends.group_by(by).aggregate(**at(ends, counts + partial, 0, "el_"),
+                                    **at(ends, partial, 1, "eh_"))  # fmt: skip
+    live = windows.filter(windows.live).select("row", "lo", "hi")
+    j = s.join(e, by).join(live, "row")
+    # G(hi) - G(lo - 1) of the deeds that weigh by their share of days.
+    hi, lo = j.hi.cast("float64"), j.lo.cast("float64")
+    g_hi = ibis.ifelse(
+        j.hi.isnull(),
+        j.sh_p1 - j.sh_p2 + j.eh_p2,
+        (hi + 1) * j.sh_p1 - j.sh_p2 - hi * j.eh_p1 + j.eh_p2,
+    )
+    g_lo = ibis.ifelse(j.lo.isnull(), 0.0, lo * j.sl_p1 - j.sl_p2 - (lo - 1) * j.el_p1 + j.el_p2)
+    t = j.select(
+        *by,
+        n=j.sh_cnt - j.el_cnt,
+        full=j.sh_full - j.el_full,
+        n_imprecise=j.sh_imp - j.el_imp,
+        partial=g_hi - g_lo,
+    )
+    t = t.filter(t.n > 0)
+    # A class with no deed weighing by its share in the window holds no partial
+    # weight: exactly 0, not the rounding left over from two equal running sums.
+    w = _status_weight(t.status, weights)
+    mass = w * t.full.cast("float64") + ibis.ifelse(t.n > t.full, t.partial, 0.0)
+    return t.select(*by, "n", mass=mass, n_imprecise=t.n_imprecise)
+
+
+def pair_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> Table:
+    """The columns of :func:`window_sums`, from every (window, deed) pair that
+    meets: windows joined to deeds on key and overlapping dates, then grouped."""
+    d = _deed_terms(deeds, weights)
+    w = windows.filter(windows.live)
+    lo, hi = w.lo.fill_null(FIRST), w.hi.fill_null(LAST)
+    d = d.select("s", "e", "kind", "weight", "status", "imprecise", deed_key=d.key,
+                 deed_stance=d.stance)  # fmt: skip
+    j = w.join(d, [w.key == d.deed_key, d.s <= hi, d.e >= lo])
+    share = ibis.ifelse(
+        j.kind == 1,
+        (
+            ibis.least(j.e, j.hi.fill_null(LAST)) - ibis.greatest(j.s, j.lo.fill_null(FIRST)) + 1
+        ).cast("float64")
+        / (j.e - j.s + 1).cast("float64"),
+        1.0,
+    )
+    j = j.mutate(pair_weight=j.weight * share)
+    return j.group_by(["row", "status", j.deed_stance.name("stance")]).aggregate(
+        n=j.count(),
+        mass=j.pair_weight.sum(),
+        n_imprecise=j.imprecise.cast("int64").sum(),
+    )
+
+
+# --- the verdict -------------------------------------------------------------------------
+
+
+def decide(windows: Table, sums: Table, weights: Mapping[str, float]) -> Table:
+    """Every window's verdict columns from its sums per class (rows without: none).
+
+    Columns: ``row`` and :data:`research.saydo.COLUMNS` (``verdict``,
+    ``reason`` and ``strongest_status`` as text). Each step is a projection of
+    the one before, so that the SQL names each figure once.
+    """
+    zero_f = ibis.literal(0.0, "float64")
+    per_row = sums.group_by("row").aggregate(
+        n_imprecise=sums.n_imprecise.sum(),
+        **{f"nv_{v + 2}": sums.n.sum(where=sums.stance == v) for v in STANCES},
+        **{f"mass_{v + 2}": sums.mass.sum(where=sums.stance == v) for v in STANCES},
+    )
+    j = windows.left_join(per_row, "row")
+    t = j.select(
+        "row",
+        "stance",
+        "untestable",
+        n_imprecise=j.n_imprecise.fill_null(0),
+        **{f"nv_{v + 2}": j[f"nv_{v + 2}"].fill_null(0) for v in STANCES},
+        **{f"mass_{v + 2}": j[f"mass_{v + 2}"].fill_null(0.0) for v in STANCES},
+    )
+    # Per deed stance: whether its deeds contradict the stated stance.
+    mass = {v: t[f"mass_{v + 2}"] for v in STANCES}
+    n_v = {v: t[f"nv_{v + 2}"] for v in STANCES}
+    contra = {v: (t.stance - v).abs() >= CONTRADICTS_AT for v in STANCES}
+    t = t.mutate(
+        n_deeds=sum(n_v.values(), ibis.literal(0, "int64")),
+        n_contradicting=sum(
+            (ibis.ifelse(contra[v], n_v[v], 0) for v in STANCES), ibis.literal(0, "int64")
+        ),
+        weight_contradicting=sum((ibis.ifelse(contra[v], mass[v], 0.0) for v in STANCES), zero_f),
+        weight_agreeing=sum((ibis.ifelse(contra[v], 0.0, mass[v]) for v in STANCES), zero_f),
+        total=sum(mass.values(), zero_f),
+        moment=sum((mass[v] * v for v in STANCES), zero_f),
+    )
+    firm_against = t.weight_contradicting >= DECIDES_AT - EPS
+    firm_for = t.weight_agreeing >= DECIDES_AT - EPS
+    conditions = [
+        *[(t.untestable == k, "not_testable", why) for k, why in enumerate(_UNTESTABLE) if k],
+        (t.n_deeds == 0, *_RULES[0]),
+        (firm_against & firm_for, *_RULES[1]),
+        (firm_against, *_RULES[2]),
+        (firm_for, *_RULES[3]),
+    ]
+    deed = ibis.ifelse(
+        t.n_deeds > 0, t.moment / ibis.ifelse(t.total > 0, t.total, 1.0), ibis.null("float64")
+    )
+    t = t.mutate(
+        verdict=ibis.cases(*[(c, v) for c, v, _ in conditions], else_=_RULES[4][0]),
+        reason=ibis.cases(
+            *[(c, REASONS[r]) for c, _, r in conditions], else_=REASONS[_RULES[4][1]]
+        ),
+        deed_stance=deed,
+    )
+    # Strongest status among the deeds that decided: the contradicting ones of a
+    # contradicted position, the agreeing ones of a consistent one, all otherwise.
+    k = sums.join(t.select("row", stated=t.stance, decided=t.verdict), "row")
+    contradicts = (k.stated - k.stance).abs() >= CONTRADICTS_AT
+    deciding = ibis.cases(
+        (k.decided == "contradicted", contradicts),
+        (k.decided == "consistent", ~contradicts),
+        else_=True,
+    )
+    strongest = k.filter(deciding).group_by("row").aggregate(strongest=k.status.min())
+    t = t.left_join(strongest, "row")
+    name = ibis.cases(
+        *[(t.strongest == i, s) for i, s in enumerate(STATUS_ORDER)], else_=ibis.null("string")
+    )
+    return t.select(
+        "row",
+        "n_deeds",
+        n_agreeing=t.n_deeds - t.n_contradicting,
+        n_contradicting=t.n_contradicting,
+        n_imprecise=t.n_imprecise,
+        weight_agreeing=t.weight_agreeing,
+        weight_contradicting=t.weight_contradicting,
+        deed_stance=t.deed_stance,
+        gap=t.stance.cast("float64") - t.deed_stance,
+        verdict=t.verdict,
+        reason=t.reason,
+        strongest_status=name,
+    )
+
+
+def verdicts_expr(
+    windows: Table,
+    deeds: Table,
+    weights: Mapping[str, float] | None = None,
+    formulation: str = "windows",
+) -> Table:
+    """The verdict of every window, as one Ibis expression over the two input tables.
+
+    ``formulation`` is ``"windows"`` (the sweep: no pairs) or ``"pairs"``
+    (the pair-forming join, to compare with).
+    """
+    w = resolve_weights(weights)
+    if formulation == "windows":
+        sums = window_sums(windows, deeds, w)
+    elif formulation == "pairs":
+        sums = pair_sums(windows, deeds, w)
+    else:
+        raise ValueError(f"formulation must be 'windows' or 'pairs', not {formulation!r}")
+    return decide(windows, sums, w)
+
+
+def say_do_sql(
+    tables: Tables,
+    actors: Sequence[str] | str | None = None,
+    issues: Sequence[str] | str | None = None,
+    start: object = None,
+    end: object = None,
+    weights: Mapping[str, float] | None = None,
+    *,
+    case: Sequence[str] | str | None = None,
+    attribution: Sequence[str] | str | None = None,
+    group: bool = True,
+    con: BaseBackend | None = None,
+    formulation: str = "windows",
+) -> pd.DataFrame:
+    """:func:`research.say_do` (without evidence) computed by an SQL engine through Ibis.
+
+    Parameters
+    ----------
+    tables, actors, issues, start, end, weights, case, attribution, group
+        As for :func:`research.say_do`.
+    con : Ibis connection, optional
+        The engine that computes the verdicts (default: a new in-memory
+        DuckDB, :func:`research.engines.duckdb`); the inputs go to it as
+        in-memory tables.
+    formulation : {"windows", "pairs"}, default "windows"
+        ``"windows"`` sweeps each key's deed starts, deed ends and window
+        bounds with cumulative window functions and never forms a
+        (position, deed) pair; ``"pairs"`` joins windows to deeds on key and
+        overlapping dates, for comparison.
+
+    Returns
+    -------
+    DataFrame
+        The rows and columns of ``research.say_do(tables, ..., evidence=False)``.
+
+    Examples
+    --------
+    >>> import research
+    >>> t = research.load()
+    >>> r = research.say_do_sql(t, case="russia-iran")
+    >>> r.equals(research.say_do(t, case="russia-iran", evidence=False))
+    True
+    """
+    from research import engines
+
+    i = inputs(tables, actors, issues, start, end, case=case, attribution=attribution, group=group)
+    expr = verdicts_expr(ibis.memtable(i.windows), ibis.memtable(i.deeds), weights, formulation)
+    con = con if con is not None else engines.duckdb()
+    found = con.execute(expr.order_by("row"))
+    return assemble(i.rows, found)
+
+
+def assemble(rows: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """The rows' columns with the verdict columns of ``found`` (ordered by ``row``),
+    typed as :func:`research.say_do` types them."""
+    if len(found) != len(rows) or not (found["row"].to_numpy() == np.arange(len(rows))).all():
+        raise ValueError("the engine returned other rows than it was given")
+    out = rows.copy()
+    for name in COLUMNS:
+        col = found[name]
+        if name.startswith("n_"):
+            out[name] = col.to_numpy(dtype=np.int64)
+        elif name == "verdict":
+            out[name] = pd.Categorical(col.astype(object), categories=list(VERDICTS))
+        elif name == "reason":
+            out[name] = pd.Categorical(col.astype(object), categories=REASON_ORDER)
+        elif name == "strongest_status":
+            values = col.astype(object).where(col.notna(), None)
+            out[name] = pd.Categorical(values, categories=list(STATUS_ORDER))
+        else:
+            out[name] = pd.to_numeric(col, errors="raise").astype(np.float64).to_numpy()
+    return out
