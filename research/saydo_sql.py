@@ -90,6 +90,11 @@ STANCES = (-2, -1, 0, 1, 2)
 #: The day an open bound sorts at in the sweep: before / after every day of the inputs.
 FIRST, LAST = -(1 << 30), 1 << 30
 
+#: Where, among the rows of one day, a window's first day, a deed's day and a
+#: window's last day sort: a window that starts the day a deed ends meets it,
+#: and so does one that ends the day a deed starts.
+_TIES = {"lo": 0, "deed": 1, "hi": 2}
+
 #: The verdict rules after the untestable ones, first match wins: (verdict, reason key).
 _RULES = (
     ("untested", "no_deeds"),
@@ -150,22 +155,17 @@ def inputs(
     origin = int(known.min()) - 1 if len(known) else 0
     top = int(known.max()) - origin + 1 if len(known) else 1
 
-    def days(values: np.ndarray, clip: bool) -> pd.api.extensions.ExtensionArray:
-        """Days from the origin (clipped to the deeds' span), missing when open."""
-        open_ = values == _OPEN
-        local = np.where(open_, origin, values) - origin
-        if clip:
-            local = np.clip(local, 0, top)
-        out = pd.array(local.astype(np.int64), dtype="Int64")
-        out[open_] = pd.NA
-        return out
+    def days(values: np.ndarray, open_day: int) -> np.ndarray:
+        """Days from the origin, clipped to the deeds' span; ``open_day`` when open."""
+        local = np.clip(np.where(values == _OPEN, origin, values) - origin, 0, top)
+        return np.where(values == _OPEN, open_day, local).astype(np.int64)
 
     windows = pd.DataFrame(
         {
             "row": np.arange(len(tested), dtype=np.int64),
             "key": np.asarray(pos_key, dtype=np.int64),
-            "lo": days(lo, clip=True),
-            "hi": days(hi, clip=True),
+            "lo": days(lo, FIRST),
+            "hi": days(hi, LAST),
             "stance": tested["stance"].to_numpy(dtype=np.int64),
             "untestable": np.asarray(untestable, dtype=np.int64),
             "live": (untestable == 0) & ~empty,
@@ -176,7 +176,7 @@ def inputs(
     table = pd.DataFrame(
         {
             "key": np.asarray(ev_key, dtype=np.int64),
-            "start": days(deeds.start, clip=False),
+            "start": days(deeds.start, FIRST),
             "end": (deeds.end - origin).astype(np.int64),
             "status": deeds.status.astype(np.int64),
             "stance": deeds.stance.astype(np.int64),
@@ -222,12 +222,11 @@ def _deed_terms(deeds: Table, weights: Mapping[str, float]) -> Table:
     """
     live = _live_statuses(weights)
     d = deeds.filter(deeds.status.isin(live)) if live else deeds.filter(ibis.literal(False))
-    whole = ~d.once | (d.start.notnull() & (d.start == d.end))
-    kind = ibis.cases((whole, 0), (d.start.notnull(), 1), else_=2)
+    kind = ibis.cases((~d.once | (d.start == d.end), 0), (d.start != FIRST, 1), else_=2)
     weight = _status_weight(d.status, weights)
     d = d.mutate(kind=kind.cast("int64"), weight=weight.cast("float64"))
     return d.mutate(
-        s=ibis.cases((d.kind == 2, FIRST), else_=d.start.fill_null(FIRST)).cast("int64"),
+        s=d.start.cast("int64"),
         e=ibis.cases((d.kind == 2, FIRST), else_=d.end).cast("int64"),
         coef=ibis.ifelse(d.kind == 1, d.weight / (d.end - d.start + 1).cast("float64"), 0.0).cast(
             "float64"
@@ -250,7 +249,7 @@ def _stream(windows: Table, d: Table, day: str) -> Table:
         "status",
         "stance",
         day=d[day],
-        tie=ibis.literal(1, "int64"),
+        tie=ibis.literal(_TIES["deed"], "int64"),
         row=ibis.null("int64"),
         bound=ibis.null("int64"),
         cnt=ibis.literal(1, "int64"),
@@ -281,7 +280,7 @@ def _stream(windows: Table, d: Table, day: str) -> Table:
             bound=ibis.literal(bound, "int64"),
             **zeros,
         )
-        for value, tie, bound in ((w.lo.fill_null(FIRST), 0, 0), (w.hi.fill_null(LAST), 2, 1))
+        for value, tie, bound in ((w.lo, _TIES["lo"], 0), (w.hi, _TIES["hi"], 1))
     ]
     stream = ibis.union(deed_rows, *bounds)
     running = ibis.window(
@@ -314,11 +313,11 @@ def window_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> T
     # G(hi) - G(lo - 1) of the deeds that weigh by their share of days.
     hi, lo = j.hi.cast("float64"), j.lo.cast("float64")
     g_hi = ibis.ifelse(
-        j.hi.isnull(),
+        j.hi == LAST,
         j.sh_p1 - j.sh_p2 + j.eh_p2,
         (hi + 1) * j.sh_p1 - j.sh_p2 - hi * j.eh_p1 + j.eh_p2,
     )
-    g_lo = ibis.ifelse(j.lo.isnull(), 0.0, lo * j.sl_p1 - j.sl_p2 - (lo - 1) * j.el_p1 + j.el_p2)
+    g_lo = ibis.ifelse(j.lo == FIRST, 0.0, lo * j.sl_p1 - j.sl_p2 - (lo - 1) * j.el_p1 + j.el_p2)
     t = j.select(
         *by,
         n=j.sh_cnt - j.el_cnt,
@@ -339,15 +338,12 @@ def pair_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> Tab
     meets: windows joined to deeds on key and overlapping dates, then grouped."""
     d = _deed_terms(deeds, weights)
     w = windows.filter(windows.live)
-    lo, hi = w.lo.fill_null(FIRST), w.hi.fill_null(LAST)
     d = d.select("s", "e", "kind", "weight", "status", "imprecise", deed_key=d.key,
                  deed_stance=d.stance)  # fmt: skip
-    j = w.join(d, [w.key == d.deed_key, d.s <= hi, d.e >= lo])
+    j = w.join(d, [w.key == d.deed_key, d.s <= w.hi, d.e >= w.lo])
     share = ibis.ifelse(
         j.kind == 1,
-        (
-            ibis.least(j.e, j.hi.fill_null(LAST)) - ibis.greatest(j.s, j.lo.fill_null(FIRST)) + 1
-        ).cast("float64")
+        (ibis.least(j.e, j.hi) - ibis.greatest(j.s, j.lo) + 1).cast("float64")
         / (j.e - j.s + 1).cast("float64"),
         1.0,
     )
