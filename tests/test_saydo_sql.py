@@ -121,7 +121,11 @@ def _edges() -> research.Tables:
     ]
     roles = [{"actor_id": "pres", "for_id": "AAA", "kind": "official"}]
     return synthetic.tables(
-        actors=["AAA", "BBB", "pres"], issues=["i1"], positions=positions, events=events, roles=roles
+        actors=["AAA", "BBB", "pres"],
+        issues=["i1"],
+        positions=positions,
+        events=events,
+        roles=roles,
     )
 
 
