@@ -234,41 +234,50 @@ def _deed_terms(deeds: Table, weights: Mapping[str, float]) -> Table:
     )
 
 
-def _stream(windows: Table, d: Table, day: str) -> Table:
-    """Running sums over deeds at their ``day`` (``s`` or ``e``), per key and
-    class (status x stance), read at every window bound: one row per (window,
-    class of its key, bound), ``bound`` 0 for lo and 1 for hi.
+#: What each deed adds to the running sums, at its start (``_s``) and at its end
+#: (``_e``): ``cnt`` 1, ``full`` 1 when it weighs in full (kind 0 or 2), ``imp`` 1
+#: when not dated to a day, ``p1`` its ``coef`` and ``p2`` its ``coef`` x that day
+#: when it weighs by its share of days (kind 1).
+_SUMMED = ("cnt", "full", "imp", "p1", "p2")
 
-    Per deed: ``cnt`` 1, ``full`` 1 when it weighs in full (kind 0 or 2),
-    ``imp`` 1 when not dated to a day, ``p1`` its ``coef`` and ``p2`` its
-    ``coef`` x ``day`` when it weighs by its share of days (kind 1).
-    """
-    part = d.kind == 1
-    deed_rows = d.select(
-        "key",
-        "status",
-        "stance",
-        day=d[day],
-        tie=ibis.literal(_TIES["deed"], "int64"),
-        row=ibis.null("int64"),
-        bound=ibis.null("int64"),
-        cnt=ibis.literal(1, "int64"),
-        full=(~part).cast("int64"),
-        imp=d.imprecise.cast("int64"),
-        p1=ibis.ifelse(part, d.coef, 0.0),
-        p2=ibis.ifelse(part, d.coef * d[day].cast("float64"), 0.0),
-    )
-    # Each live window meets the deeds of its key class by class: one bound row per class.
-    classes = d.select("key", "status", "stance").distinct()
+
+def _stream(windows: Table, d: Table) -> Table:
+    """One stream per key and class (status x stance): every deed's start and
+    end and, for every live window of the key, its two bounds; with the running
+    sums of :data:`_SUMMED` at each bound row (``bound`` 0 for lo, 1 for hi)."""
     live = windows.filter(windows.live).select("row", "key", "lo", "hi")
-    w = live.join(classes, "key")
-    zeros = {
+    d = d.filter(d.key.isin(live.key))  # deeds no window asks about change no sum
+    part = d.kind == 1
+
+    def adds(day) -> dict:
+        return {
+            "cnt": ibis.literal(1, "int64"),
+            "full": (~part).cast("int64"),
+            "imp": d.imprecise.cast("int64"),
+            "p1": ibis.ifelse(part, d.coef, 0.0),
+            "p2": ibis.ifelse(part, d.coef * day.cast("float64"), 0.0),
+        }
+
+    zero = {
         "cnt": ibis.literal(0, "int64"),
         "full": ibis.literal(0, "int64"),
         "imp": ibis.literal(0, "int64"),
         "p1": ibis.literal(0.0, "float64"),
         "p2": ibis.literal(0.0, "float64"),
     }
+    deed = {"tie": ibis.literal(_TIES["deed"], "int64"), "row": ibis.null("int64"),
+            "bound": ibis.null("int64")}  # fmt: skip
+    starts = d.select(
+        "key", "status", "stance", day=d.s, **deed,
+        **{f"{k}_s": v for k, v in adds(d.s).items()}, **{f"{k}_e": zero[k] for k in _SUMMED},
+    )  # fmt: skip
+    ends = d.select(
+        "key", "status", "stance", day=d.e, **deed,
+        **{f"{k}_s": zero[k] for k in _SUMMED}, **{f"{k}_e": v for k, v in adds(d.e).items()},
+    )  # fmt: skip
+    # Each live window meets the deeds of its key class by class: bound rows per class.
+    classes = d.select("key", "status", "stance").distinct()
+    w = live.join(classes, "key")
     bounds = [
         w.select(
             "key",
@@ -278,17 +287,18 @@ def _stream(windows: Table, d: Table, day: str) -> Table:
             tie=ibis.literal(tie, "int64"),
             row=w.row,
             bound=ibis.literal(bound, "int64"),
-            **zeros,
-        )
+            **{f"{k}_{side}": zero[k] for side in "se" for k in _SUMMED},
+        )  # fmt: skip
         for value, tie, bound in ((w.lo, _TIES["lo"], 0), (w.hi, _TIES["hi"], 1))
     ]
-    stream = ibis.union(deed_rows, *bounds)
+    stream = ibis.union(starts, ends, *bounds)
     running = ibis.window(
         group_by=[stream.key, stream.status, stream.stance],
         order_by=[stream.day, stream.tie],
         rows=(None, 0),
     )
-    summed = stream.mutate(**{k: stream[k].sum().over(running) for k in zeros})
+    columns = [f"{k}_{side}" for side in "se" for k in _SUMMED]
+    summed = stream.mutate(**{c: stream[c].sum().over(running) for c in columns})
     return summed.filter(summed.row.notnull())
 
 
@@ -297,32 +307,33 @@ def window_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> T
     ``n`` deeds, their ``mass`` (weight x share summed) and ``n_imprecise``
     (not dated to a day), from running sums only (see the module docstring)."""
     d = _deed_terms(deeds, weights)
-    starts, ends = _stream(windows, d, "s"), _stream(windows, d, "e")
+    t = _stream(windows, d)
     by = ["row", "status", "stance"]
-
-    def at(t: Table, cols: tuple[str, ...], bound: int, tag: str) -> dict:
-        return {f"{tag}{c}": t[c].max(where=t.bound == bound) for c in cols}
-
-    counts, partial = ("cnt", "full", "imp"), ("p1", "p2")
-    s = starts.group_by(by).aggregate(**at(starts, counts + partial, 1, "sh_"),
-                                      **at(starts, partial, 0, "sl_"))  # fmt: skip
-    e = ends.group_by(by).aggregate(**at(ends, counts + partial, 0, "el_"),
-                                    **at(ends, partial, 1, "eh_"))  # fmt: skip
+    # Deeds that started by hi, less those that ended before lo; the four partial
+    # sums at both bounds.
+    at_hi = ["cnt_s", "full_s", "imp_s", "p1_s", "p2_s", "p1_e", "p2_e"]
+    at_lo = ["cnt_e", "full_e", "imp_e", "p1_s", "p2_s", "p1_e", "p2_e"]
+    g = t.group_by(by).aggregate(
+        **{f"hi_{c}": t[c].max(where=t.bound == 1) for c in at_hi},
+        **{f"lo_{c}": t[c].max(where=t.bound == 0) for c in at_lo},
+    )
     live = windows.filter(windows.live).select("row", "lo", "hi")
-    j = s.join(e, by).join(live, "row")
+    j = g.join(live, "row")
     # G(hi) - G(lo - 1) of the deeds that weigh by their share of days.
     hi, lo = j.hi.cast("float64"), j.lo.cast("float64")
     g_hi = ibis.ifelse(
         j.hi == LAST,
-        j.sh_p1 - j.sh_p2 + j.eh_p2,
-        (hi + 1) * j.sh_p1 - j.sh_p2 - hi * j.eh_p1 + j.eh_p2,
+        j.hi_p1_s - j.hi_p2_s + j.hi_p2_e,
+        (hi + 1) * j.hi_p1_s - j.hi_p2_s - hi * j.hi_p1_e + j.hi_p2_e,
     )
-    g_lo = ibis.ifelse(j.lo == FIRST, 0.0, lo * j.sl_p1 - j.sl_p2 - (lo - 1) * j.el_p1 + j.el_p2)
+    g_lo = ibis.ifelse(
+        j.lo == FIRST, 0.0, lo * j.lo_p1_s - j.lo_p2_s - (lo - 1) * j.lo_p1_e + j.lo_p2_e
+    )
     t = j.select(
         *by,
-        n=j.sh_cnt - j.el_cnt,
-        full=j.sh_full - j.el_full,
-        n_imprecise=j.sh_imp - j.el_imp,
+        n=j.hi_cnt_s - j.lo_cnt_e,
+        full=j.hi_full_s - j.lo_full_e,
+        n_imprecise=j.hi_imp_s - j.lo_imp_e,
         partial=g_hi - g_lo,
     )
     t = t.filter(t.n > 0)
