@@ -4,7 +4,8 @@ numpy fast path and against the pair-forming join, on DuckDB.
 Usage::
 
     python benchmarks/bench_say_do_sql.py --positions 10000 --events 100000
-        [--seed 0] [--repeat 3] [--threads 2]
+        [--seed 0] [--repeat 3] [--threads 2] [--open-windows]
+        [--actors 2000] [--issues 50] [--cases 3]
 
 The tables are ``bench_say_do.build``'s seeded synthetic frames (the same
 generator, seed and shape as ``bench_say_do.py``), built with
@@ -28,6 +29,11 @@ generator, seed and shape as ``bench_say_do.py``), built with
     overlapping dates (DuckDB: a hash join on the key, dates as a residual
     filter), grouped per window and class.
 
+``--open-windows`` opens every window at both ends (a prediction still starts
+the day after it was said), so that each window meets every deed of its key:
+the pairs then grow with windows x deeds per key, the sweep's rows do not.
+Fewer ``--actors``, ``--issues`` and ``--cases`` put more deeds on each key.
+
 Ratios: ``ratio_windows_vs_numpy`` = (inputs + windows) / numpy (the
 end-to-end SQL call against say_do), ``ratio_windows_vs_pairs`` = windows /
 pairs, ``ratio_query_vs_numpy`` = windows / numpy. Every column of both SQL
@@ -40,6 +46,7 @@ one JSON object; the exit status is 1 when any row differs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -97,14 +104,35 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--actors", type=int, default=2000)
+    p.add_argument("--issues", type=int, default=50)
+    p.add_argument("--cases", type=int, default=3)
+    p.add_argument(
+        "--open-windows",
+        action="store_true",
+        help="open every position's window at both ends: pairs grow with deeds x windows",
+    )
     args = p.parse_args(argv)
 
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    syn = build(args.positions, args.events, seed=args.seed)
+    syn = build(
+        args.positions,
+        args.events,
+        seed=args.seed,
+        n_actors=args.actors,
+        n_issues=args.issues,
+        n_cases=args.cases,
+    )
     tables, from_frames_seconds, _ = from_frames(syn)
     del syn
+    if args.open_windows:
+        pos = tables.positions
+        never = pd.Series(pd.NaT, index=pos.index, dtype=pos["window_start"].dtype)
+        tables = dataclasses.replace(
+            tables, positions=pos.assign(window_start=never, window_end=never)
+        )
     log(f"tables: {args.positions:,} positions x {args.events:,} events, "
         f"from_frames {from_frames_seconds:.2f} s")  # fmt: skip
 
@@ -149,6 +177,10 @@ def main(argv=None) -> int:
         "positions": args.positions,
         "events": args.events,
         "seed": args.seed,
+        "open_windows": args.open_windows,
+        "actors": args.actors,
+        "issues": args.issues,
+        "cases": args.cases,
         "threads": args.threads,
         "rows": len(want),
         "windows": len(i.windows),

@@ -11,43 +11,46 @@ by the attribution step :func:`research.say_do` uses (:func:`inputs`):
 ``windows``
     one row per tested row of the result (a position and a principal):
     ``row``, ``key`` (case x principal x issue x counterpart, packed in one
-    integer), ``lo`` and ``hi`` (the window's first and last day, missing
-    when open), ``stance`` (stated), ``untestable`` (0: deeds can test it;
-    1-3: why not) and ``live`` (False for claims deeds cannot test and for
-    empty windows: no deed is counted for them).
+    integer), ``lo`` and ``hi`` (the window's first and last day; an open
+    bound is :data:`FIRST` or :data:`LAST`), ``stance`` (stated),
+    ``untestable`` (0: deeds can test it; 1-3: why not) and ``live`` (False
+    for claims deeds cannot test and for empty windows: no deed counts).
 ``deeds``
     one row per deed, issue it bears on and principal it counts for:
-    ``key``, ``start`` (missing when open), ``end``, ``status`` (its place
-    in :data:`research.derive.STATUS_ORDER`), ``stance``, ``once`` (it
+    ``key``, ``start`` (:data:`FIRST` when open), ``end``, ``status`` (its
+    place in :data:`research.derive.STATUS_ORDER`), ``stance``, ``once`` (it
     happened once within its dates, else throughout them) and ``imprecise``
     (not dated to a day).
 
 Days are counted from the day before the earliest deed day; window bounds
-outside the deeds' span are clipped to it, which changes no comparison.
+outside the deeds' span are clipped to it, which changes no comparison. No
+column holds a missing value (an open bound is a day before or after every
+other), so every engine reads the inputs alike.
 
 **The sweep** (:func:`window_sums`). A deed [s, e] meets a window [lo, hi]
 when s <= hi and e >= lo, so a window's sum over deeds is (deeds with
-s <= hi) minus (deeds with e < lo): the first read from a running sum over
-deed starts, the second from a running sum over deed ends. Per key, the
-deed starts and every window's two bounds form one stream ordered by day
-and the deed ends with the bounds another; in each, a ``lo`` bound sorts
-before the deeds of its day and a ``hi`` bound after them, so that a window
-starting the day a deed ends still meets it and one ending the day a deed
-starts too. A cumulative ``sum() OVER (PARTITION BY key ORDER BY day, tie
-ROWS UNBOUNDED PRECEDING)`` of each count column, read at the bound rows,
-gives the window sums. A deed that happened once over several days weighs
-its status weight x the share of its days in the window: with ``coef`` =
-weight / days, the weight up to day x is::
+s <= hi) minus (deeds with e < lo): the first a running sum over deed
+starts, the second one over deed ends. Per key and class of deed (status x
+stance), the deed starts, the deed ends and the two bounds of every live
+window of the key form one stream, ordered by day; among the rows of one
+day a ``lo`` bound sorts before the deeds and a ``hi`` bound after them
+(:data:`_TIES`), so that a window starting the day a deed ends still meets
+it and one ending the day a deed starts too. ``SUM(x) OVER (PARTITION BY
+key, status, stance ORDER BY day, tie ROWS BETWEEN UNBOUNDED PRECEDING AND
+CURRENT ROW)``, read at the bound rows, gives the counts. A deed that
+happened once over several days weighs its status weight x the share of its
+days in the window: with ``coef`` = weight / days, the weight up to day x
+is::
 
     G(x) = (x + 1) * sum[s <= x] coef - sum[s <= x] coef * s
            - x * sum[e <= x] coef + sum[e <= x] coef * e
 
 and the window holds G(hi) - G(lo - 1): four more running sums, read at
 both bounds. A once-deed with no earliest date counts in full only in a
-window open at the start: it enters the sweep as the interval [first,
-first] before every day, which such a window alone meets. Nothing is ever
-joined on dates: the work grows with deeds + windows, never with the pairs
-they form.
+window open at the start: it enters the sweep as the interval [FIRST,
+FIRST], which such a window alone meets. Nothing is ever joined on dates:
+the rows grow with deeds + windows x classes of their key, never with the
+pairs they form.
 
 **The verdict** (:func:`decide`) follows from the per-row sums in SQL too
 (counts, weights, deed stance, gap, verdict, reason, strongest status): the
@@ -87,7 +90,7 @@ from research.verdicts import CONTRADICTS_AT, DECIDES_AT, EPS, REASONS, VERDICTS
 
 STANCES = (-2, -1, 0, 1, 2)
 
-#: The day an open bound sorts at in the sweep: before / after every day of the inputs.
+#: The day an open bound (and a deed's open start) is given: before / after every day.
 FIRST, LAST = -(1 << 30), 1 << 30
 
 #: Where, among the rows of one day, a window's first day, a deed's day and a
@@ -234,60 +237,54 @@ def _deed_terms(deeds: Table, weights: Mapping[str, float]) -> Table:
     )
 
 
-#: What each deed adds to the running sums, at its start (``_s``) and at its end
-#: (``_e``): ``cnt`` 1, ``full`` 1 when it weighs in full (kind 0 or 2), ``imp`` 1
-#: when not dated to a day, ``p1`` its ``coef`` and ``p2`` its ``coef`` x that day
-#: when it weighs by its share of days (kind 1).
-_SUMMED = ("cnt", "full", "imp", "p1", "p2")
+#: The running sums: deeds started (``_s``) and ended (``_e``), of them those that
+#: weigh in full (``full``, kind 0 or 2) and those not dated to a day (``imp``);
+#: and ``g1``, ``g2``, of which the weight of deeds weighing by their share of
+#: days (kind 1) up to day x is G(x) = x * g1 + g2 (see :func:`_stream`).
+_SUMMED = ("cnt_s", "cnt_e", "full_s", "full_e", "imp_s", "imp_e", "g1", "g2")
 
 
 def _stream(windows: Table, d: Table) -> Table:
     """One stream per key and class (status x stance): every deed's start and
     end and, for every live window of the key, its two bounds; with the running
-    sums of :data:`_SUMMED` at each bound row (``bound`` 0 for lo, 1 for hi)."""
+    sums of :data:`_SUMMED` at each bound row (``bound`` 0 for lo, 1 for hi).
+
+    A deed of kind 1 adds ``coef`` to ``g1`` and ``coef * (1 - s)`` to ``g2``
+    at its start s, and ``-coef`` and ``coef * e`` at its end e, so that
+    x * g1 + g2 = (x + 1) * sum[s <= x] coef - sum[s <= x] coef * s
+    - x * sum[e <= x] coef + sum[e <= x] coef * e = G(x).
+    """
     live = windows.filter(windows.live).select("row", "key", "lo", "hi")
     d = d.filter(d.key.isin(live.key))  # deeds no window asks about change no sum
     part = d.kind == 1
-
-    def adds(day) -> dict:
-        return {
-            "cnt": ibis.literal(1, "int64"),
-            "full": (~part).cast("int64"),
-            "imp": d.imprecise.cast("int64"),
-            "p1": ibis.ifelse(part, d.coef, 0.0),
-            "p2": ibis.ifelse(part, d.coef * day.cast("float64"), 0.0),
-        }
-
-    zero = {
-        "cnt": ibis.literal(0, "int64"),
-        "full": ibis.literal(0, "int64"),
-        "imp": ibis.literal(0, "int64"),
-        "p1": ibis.literal(0.0, "float64"),
-        "p2": ibis.literal(0.0, "float64"),
-    }
-    deed = {"tie": ibis.literal(_TIES["deed"], "int64"), "row": ibis.null("int64"),
+    one, zero, none = ibis.literal(1, "int64"), ibis.literal(0, "int64"), ibis.literal(0.0)
+    full, imp = (~part).cast("int64"), d.imprecise.cast("int64")
+    deed = {"key": d.key, "status": d.status, "stance": d.stance,
+            "tie": ibis.literal(_TIES["deed"], "int64"), "row": ibis.null("int64"),
             "bound": ibis.null("int64")}  # fmt: skip
     starts = d.select(
-        "key", "status", "stance", day=d.s, **deed,
-        **{f"{k}_s": v for k, v in adds(d.s).items()}, **{f"{k}_e": zero[k] for k in _SUMMED},
+        **deed, day=d.s, cnt_s=one, cnt_e=zero, full_s=full, full_e=zero, imp_s=imp, imp_e=zero,
+        g1=ibis.ifelse(part, d.coef, 0.0),
+        g2=ibis.ifelse(part, d.coef * (1 - d.s).cast("float64"), 0.0),
     )  # fmt: skip
     ends = d.select(
-        "key", "status", "stance", day=d.e, **deed,
-        **{f"{k}_s": zero[k] for k in _SUMMED}, **{f"{k}_e": v for k, v in adds(d.e).items()},
+        **deed, day=d.e, cnt_s=zero, cnt_e=one, full_s=zero, full_e=full, imp_s=zero, imp_e=imp,
+        g1=ibis.ifelse(part, -d.coef, 0.0),
+        g2=ibis.ifelse(part, d.coef * d.e.cast("float64"), 0.0),
     )  # fmt: skip
     # Each live window meets the deeds of its key class by class: bound rows per class.
     classes = d.select("key", "status", "stance").distinct()
     w = live.join(classes, "key")
     bounds = [
         w.select(
-            "key",
-            "status",
-            "stance",
-            day=value.cast("int64"),
+            key=w.key,
+            status=w.status,
+            stance=w.stance,
             tie=ibis.literal(tie, "int64"),
             row=w.row,
             bound=ibis.literal(bound, "int64"),
-            **{f"{k}_{side}": zero[k] for side in "se" for k in _SUMMED},
+            day=value.cast("int64"),
+            **{c: zero if c.startswith(("cnt", "full", "imp")) else none for c in _SUMMED},
         )  # fmt: skip
         for value, tie, bound in ((w.lo, _TIES["lo"], 0), (w.hi, _TIES["hi"], 1))
     ]
@@ -297,8 +294,7 @@ def _stream(windows: Table, d: Table) -> Table:
         order_by=[stream.day, stream.tie],
         rows=(None, 0),
     )
-    columns = [f"{k}_{side}" for side in "se" for k in _SUMMED]
-    summed = stream.mutate(**{c: stream[c].sum().over(running) for c in columns})
+    summed = stream.mutate(**{c: stream[c].sum().over(running) for c in _SUMMED})
     return summed.filter(summed.row.notnull())
 
 
@@ -311,8 +307,8 @@ def window_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> T
     by = ["row", "status", "stance"]
     # Deeds that started by hi, less those that ended before lo; the four partial
     # sums at both bounds.
-    at_hi = ["cnt_s", "full_s", "imp_s", "p1_s", "p2_s", "p1_e", "p2_e"]
-    at_lo = ["cnt_e", "full_e", "imp_e", "p1_s", "p2_s", "p1_e", "p2_e"]
+    at_hi = ["cnt_s", "full_s", "imp_s", "g1", "g2"]
+    at_lo = ["cnt_e", "full_e", "imp_e", "g1", "g2"]
     g = t.group_by(by).aggregate(
         **{f"hi_{c}": t[c].max(where=t.bound == 1) for c in at_hi},
         **{f"lo_{c}": t[c].max(where=t.bound == 0) for c in at_lo},
@@ -321,14 +317,8 @@ def window_sums(windows: Table, deeds: Table, weights: Mapping[str, float]) -> T
     j = g.join(live, "row")
     # G(hi) - G(lo - 1) of the deeds that weigh by their share of days.
     hi, lo = j.hi.cast("float64"), j.lo.cast("float64")
-    g_hi = ibis.ifelse(
-        j.hi == LAST,
-        j.hi_p1_s - j.hi_p2_s + j.hi_p2_e,
-        (hi + 1) * j.hi_p1_s - j.hi_p2_s - hi * j.hi_p1_e + j.hi_p2_e,
-    )
-    g_lo = ibis.ifelse(
-        j.lo == FIRST, 0.0, lo * j.lo_p1_s - j.lo_p2_s - (lo - 1) * j.lo_p1_e + j.lo_p2_e
-    )
+    g_hi = ibis.ifelse(j.hi == LAST, j.hi_g2, hi * j.hi_g1 + j.hi_g2)  # all ended: G = g2
+    g_lo = ibis.ifelse(j.lo == FIRST, 0.0, (lo - 1) * j.lo_g1 + j.lo_g2)
     t = j.select(
         *by,
         n=j.hi_cnt_s - j.lo_cnt_e,
