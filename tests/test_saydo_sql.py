@@ -240,11 +240,11 @@ def test_sql_say_do_on_spark_equals_say_do_on_the_curated_cases_and_the_edges(sp
 
 @settings(max_examples=2, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
-@given(batch=st.lists(tables(), min_size=30, max_size=30), w=weights)
+@given(batch=st.lists(tables(), min_size=12, max_size=12), w=weights)
 def test_sql_say_do_on_spark_equals_say_do_on_random_tables(spark, batch, w):
     # Derandomized: the same two batches every run (the first is Hypothesis's
-    # smallest; the second held 39 counted deeds over 54 rows at 12 tables).
+    # smallest, the second a random one: 54 rows, 39 counted deeds when written).
     results = _run_batch(spark, [(t, {}) for t in batch], w)
-    assert len(results) == 30
+    assert len(results) == 12
     for got, want in results:
         _check(got, want)
