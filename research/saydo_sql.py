@@ -37,20 +37,22 @@ day a ``lo`` bound sorts before the deeds and a ``hi`` bound after them
 (:data:`_TIES`), so that a window starting the day a deed ends still meets
 it and one ending the day a deed starts too. ``SUM(x) OVER (PARTITION BY
 key, status, stance ORDER BY day, tie ROWS BETWEEN UNBOUNDED PRECEDING AND
-CURRENT ROW)``, read at the bound rows, gives the counts. A deed that
-happened once over several days weighs its status weight x the share of its
-days in the window: with ``coef`` = weight / days, the weight up to day x
-is::
+CURRENT ROW)``, read at the bound rows, gives the counts (the partition and
+the order are each packed into one integer, and a count's starts and ends
+into one sum, which engines run faster; deeds of keys no window asks about
+are left out). A deed that happened once over several days weighs its
+status weight x the share of its days in the window: with ``coef`` =
+weight / days, the weight up to day x is::
 
     G(x) = (x + 1) * sum[s <= x] coef - sum[s <= x] coef * s
            - x * sum[e <= x] coef + sum[e <= x] coef * e
 
-and the window holds G(hi) - G(lo - 1): four more running sums, read at
-both bounds. A once-deed with no earliest date counts in full only in a
-window open at the start: it enters the sweep as the interval [FIRST,
-FIRST], which such a window alone meets. Nothing is ever joined on dates:
-the rows grow with deeds + windows x classes of their key, never with the
-pairs they form.
+and the window holds G(hi) - G(lo - 1): two more running sums (G(x) =
+x * g1 + g2), read at both bounds. A once-deed with no earliest date counts
+in full only in a window open at the start: it enters the sweep as the
+interval [FIRST, FIRST], which such a window alone meets. Nothing is ever
+joined on dates: the rows grow with deeds + windows x classes of their key,
+never with the pairs they form.
 
 **The verdict** (:func:`decide`) follows from the per-row sums in SQL too
 (counts, weights, deed stance, gap, verdict, reason, strongest status): the
