@@ -9,6 +9,8 @@ query answers a whole batch.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -22,6 +24,8 @@ from test_saydo_properties import attributions, tables, weights
 import research
 from research import engines, saydo_sql
 from research.saydo_sql import FIRST, LAST, Inputs, assemble, inputs, verdicts_expr
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _check(got: pd.DataFrame, want: pd.DataFrame) -> None:
@@ -180,7 +184,7 @@ def test_a_wrong_order_at_equal_days_is_caught(edges, duck, monkeypatch, ties):
 
 @pytest.mark.parametrize("formulation", ["windows", "pairs"])
 def test_sql_say_do_equals_say_do_on_the_curated_cases(duck, formulation):
-    t = research.load("data")
+    t = research.load(DATA)
     got = saydo_sql.say_do_sql(t, con=duck, formulation=formulation)
     want = research.say_do(t, evidence=False)
     assert set(want["case_id"]) == {"russia-iran", "north-korea-russia"}
@@ -233,7 +237,7 @@ def spark():
 
 
 def test_sql_say_do_on_spark_equals_say_do_on_the_curated_cases_and_the_edges(spark, edges):
-    cases = [(research.load("data"), {}), (edges, {}), (edges, {"group": False})]
+    cases = [(research.load(DATA), {}), (edges, {}), (edges, {"group": False})]
     for got, want in _run_batch(spark, cases):
         _check(got, want)
 
