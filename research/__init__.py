@@ -33,6 +33,7 @@ _EXPORTS = {
     "DEFAULT_WEIGHTS": "research.verdicts",
     "VERDICTS": "research.verdicts",
     "say_do": "research.saydo",
+    "say_do_sql": "research.saydo_sql",
     "evidence": "research.saydo",
     "gap_summary": "research.saydo",
     "alignment": "research.alignment",
