@@ -229,20 +229,26 @@ def _plain(value: object) -> bool:
 # --- fingerprints ---------------------------------------------------------------------
 
 
+#: Folder of a data directory holding event data that reports read (``events/gdelt``).
+EVENTS_DIR = "events"
+
+
 def data_files(data_dir: Path) -> list[Path]:
-    """The data package, its rules and every table it declares."""
+    """The data package, its rules, every table it declares and the event data files."""
     package = data_dir / "datapackage.json"
     if not package.exists():
         package = ROOT / "data" / "datapackage.json"
     names = [r["path"] for r in json.loads(package.read_text(encoding="utf-8"))["resources"]]
     names = ["rules.json", *names]
-    return [package, *(data_dir / n for n in names if (data_dir / n).exists())]
+    events = sorted(p for p in (data_dir / EVENTS_DIR).rglob("*") if p.is_file())
+    return [package, *(data_dir / n for n in names if (data_dir / n).exists()), *events]
 
 
 def data_fingerprint(data_dir: Path) -> str:
     h = hashlib.sha256()
     for f in data_files(data_dir):
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        name = f.relative_to(data_dir).as_posix() if f.is_relative_to(data_dir) else f.name
+        h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -288,7 +288,16 @@ def _lead_lag_sentence(d: DyadEvents, names: Names) -> str:
                 f"{towards} carried no signal about its {done} (largest r = {t.r:.2f} at a lag "
                 f"of {count(t.best, *UNITS[d.freq])}, permutation p = {t.p_value:.3f})"
             )
-    return listing(parts)[0].upper() + listing(parts)[1:] + "."
+    for doer, t in d.tests.items():
+        if doer not in ran:
+            target = d.b if doer == d.a else d.a
+            parts.append(
+                f"{names.possessive(doer)} towards {names.actor(target)} could not be tested "
+                f"(fewer than {MIN_PERIODS} {_unit(d.freq)} with both channels coded, or a "
+                "channel that never varies)"
+            )
+    text = listing(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def _gap_sentence(d: DyadEvents, names: Names) -> str:
@@ -334,7 +343,8 @@ def _statements_sentence(d: DyadEvents, names: Names, st: pd.DataFrame) -> str:
     inside = int(((days >= lo) & (days < hi)).sum())
     if inside == 0:
         return lead + "; none falls within the dates of these events, so they stand apart."
-    return lead + f"; {inside} of them fall within the dates of these events."
+    verb = "falls" if inside == 1 else "fall"
+    return lead + f"; {inside} of them {verb} within the dates of these events."
 
 
 def _evidence(d: DyadEvents) -> tuple[str, tuple[str, ...]]:
