@@ -168,6 +168,8 @@ class LeadLag:
 
     def verdict(self, alpha: float = 0.05, unit: str = "periods") -> str:
         """One sentence a report can print."""
+        if np.isnan(self.p_value):  # no lag had 3 periods with both channels: nothing tested
+            return f"too few {unit} with both words and deeds to test whether words lead deeds"
         if self.p_value < alpha:
             sign = "with" if self.r > 0 else "against"
             when = "in the same period as" if self.best == 0 else f"by {self.best} {unit}"

@@ -288,7 +288,7 @@ def _lead_lag_sentence(d: DyadEvents, names: Names) -> str:
                 f"{towards} carried no signal about its {done} (largest r = {t.r:.2f} at a lag "
                 f"of {count(t.best, *UNITS[d.freq])}, permutation p = {t.p_value:.3f})"
             )
-    for doer, t in d.tests.items():
+    for doer in d.tests:
         if doer not in ran:
             target = d.b if doer == d.a else d.a
             parts.append(

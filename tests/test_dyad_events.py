@@ -112,6 +112,9 @@ def test_a_dyad_with_no_event_gives_an_empty_series_and_an_untestable_lead_lag(b
     assert s.empty and list(s.columns)[:3] == ["period", "doer", "target"]
     ll = lead_lag(s, "PRK")
     assert np.isnan(ll.p_value) and ll.table["n"].tolist() == [0] * 7
+    assert ll.verdict(unit="months") == (
+        "too few months with both words and deeds to test whether words lead deeds"
+    )  # never "no signal" when nothing was tested
 
 
 def test_thin_slice_finding_says_the_lead_lag_cannot_be_measured_not_that_words_carry_no_signal(
