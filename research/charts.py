@@ -583,7 +583,8 @@ def _channels(series: pd.DataFrame, measure: str, names: Names | None) -> pd.Dat
 
 
 def _time_domain(*dates_: pd.Series) -> list[str] | None:
-    found = pd.concat([pd.to_datetime(d).dropna() for d in dates_ if len(d)])
+    parts = [pd.to_datetime(d).dropna() for d in dates_ if len(d)]
+    found = pd.concat(parts) if parts else pd.Series([], dtype="datetime64[s]")
     if found.empty:
         return None
     lo, hi = found.min(), found.max()
@@ -736,27 +737,31 @@ def dyad_gap_chart(
         }
     )
     plain = _plain(data, list(data.columns))
+    directions = list(dict.fromkeys(data["direction"])) or ["no event between them"]
     chart = (
         alt.Chart(plain)
         .mark_bar()
         .encode(
-            x=alt.X("period:T", title=None),
+            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y(
                 "gap:Q",
                 scale=alt.Scale(domain=[-span, span]),
                 title="words − deeds (" + measure + ")",
             ),
-            color=alt.Color("direction:N", scale=alt.Scale(range=list(OKABE_ITO)), title=""),
-            xOffset="direction:N",
+            color=alt.Color(
+                "direction:N",
+                scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
+                title="",
+            ),
+            xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
             tooltip=[
-                alt.Tooltip("period:T", format="%b %Y"),
+                alt.Tooltip("period:O"),
                 "direction:N",
                 alt.Tooltip("words:Q", format=".2f"),
                 alt.Tooltip("deeds:Q", format=".2f"),
                 alt.Tooltip("gap:Q", format=".2f"),
             ],
         )
-        .transform_filter("datum.gap != null")
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#444").encode(y="y:Q")
     layered = alt.layer(zero, chart).properties(width=width, height=180)
@@ -807,15 +812,22 @@ def lead_lag_chart(
                     "r": None if pd.isna(r.r) else float(r.r),
                     "n": int(r.n),
                     "p_value": None if pd.isna(r.p_value) else float(r.p_value),
-                    "label": "" if pd.isna(r.p_value) else f"p={r.p_value:.2f}",
+                    "label": "" if pd.isna(r.p_value) else f"p={r.p_value:.3f}".rstrip("0"),
                 }
             )
     data = pd.DataFrame(rows, columns=["direction", "lag", "r", "n", "p_value", "label"])
     plain = _plain(data, list(data.columns))
+    # Domains given, not found from the data: with no r computed, Vega would size an empty
+    # legend and offset scale to infinity.
+    directions = list(dict.fromkeys(data["direction"]))
     base = alt.Chart(plain).encode(
         x=alt.X("lag:O", title=f"words lead deeds by (lag, {unit})", axis=alt.Axis(labelAngle=0)),
-        color=alt.Color("direction:N", scale=alt.Scale(range=list(OKABE_ITO)), title=""),
-        xOffset="direction:N",
+        color=alt.Color(
+            "direction:N",
+            scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
+            title="",
+        ),
+        xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
         tooltip=[
             "direction:N",
             alt.Tooltip("lag:O", title=f"lag ({unit})"),
@@ -825,11 +837,12 @@ def lead_lag_chart(
         ],
     )
     y = alt.Y("r:Q", scale=alt.Scale(domain=[-1, 1]), title="correlation r (words, later deeds)")
-    bars = base.mark_bar().encode(y=y).transform_filter("datum.r != null")
-    labels = (
-        base.mark_text(dy=-8, fontSize=9, color="#444")
-        .encode(y=y, text="label:N")
-        .transform_filter("datum.r != null")
+    bars = base.mark_bar().encode(y=y)  # a lag with no r has no bar, but keeps its place
+    # each bar's p-value at its end: above a bar going up, below one going down
+    text = base.encode(y=y, text="label:N", color=alt.value("#444"))
+    labels = alt.layer(
+        text.mark_text(dy=-7, fontSize=9).transform_filter("datum.r >= 0"),
+        text.mark_text(dy=9, fontSize=9).transform_filter("datum.r < 0"),
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#444").encode(y="y:Q")
     layered = alt.layer(zero, bars, labels).properties(width=width, height=200)

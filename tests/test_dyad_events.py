@@ -264,3 +264,19 @@ def test_every_case_has_a_dyad_events_report():
     dyads = {r.parameters["case"] for r in entries if r.notebook.name == "dyad_events.ipynb"}
     assert dyads == set(research.load().cases["case_id"])
     assert dyad_findings.events_path() == ROOT / "data" / "events" / "gdelt"
+
+
+@pytest.mark.parametrize("dyad", [("RUS", "IRN"), ("PRK", "RUS")], ids=["thin", "empty"])
+def test_dyad_charts_have_a_finite_size_even_with_nothing_to_draw(t, bundled, dyad):
+    import vl_convert as vlc
+
+    d = study(bundled, *dyad)
+    names = Names(t)
+    for chart in (
+        charts.dyad_channels_chart(d.series, names, "cooperation"),
+        charts.dyad_gap_chart(d.series, names),
+        charts.lead_lag_chart(d.tests, names, "months"),
+    ):
+        svg = vlc.vegalite_to_svg(chart.to_dict())
+        width, height = re.search(r'<svg[^>]* width="([^"]+)" height="([^"]+)"', svg).groups()
+        assert float(width) < 1000 and float(height) < 1000, chart.to_dict()["description"]
