@@ -742,11 +742,16 @@ def dyad_gap_chart(
         alt.Chart(plain)
         .mark_bar()
         .encode(
-            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "period:O",
+                title=None,
+                axis=alt.Axis(labelAngle=0),
+                scale=alt.Scale(domain=list(dict.fromkeys(plain["period"]))),
+            ),
             y=alt.Y(
                 "gap:Q",
                 scale=alt.Scale(domain=[-span, span]),
-                title="words − deeds (" + measure + ")",
+                title=f"words − deeds ({'Goldstein' if measure == 'goldstein' else measure})",
             ),
             color=alt.Color(
                 "direction:N",
@@ -821,7 +826,12 @@ def lead_lag_chart(
     # legend and offset scale to infinity.
     directions = list(dict.fromkeys(data["direction"]))
     base = alt.Chart(plain).encode(
-        x=alt.X("lag:O", title=f"words lead deeds by (lag, {unit})", axis=alt.Axis(labelAngle=0)),
+        x=alt.X(
+            "lag:O",
+            title=f"words lead deeds by (lag, {unit})",
+            axis=alt.Axis(labelAngle=0),
+            scale=alt.Scale(domain=sorted(set(data["lag"].astype(int)))),
+        ),
         color=alt.Color(
             "direction:N",
             scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
