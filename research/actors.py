@@ -11,12 +11,14 @@ who shares a principal.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from research.columnar import split_lists
+from research.columnar import arrow_strings, split_lists
 
 #: Kinds of role, grouped as ``attribution=`` names them.
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -67,6 +69,36 @@ class Roles:
     gives every actor met on the way, the actor included.
     """
 
+    #: Role graphs already built, by the roles' content and the kinds asked for: a
+    #: notebook asks again and again of the same tables (see :meth:`of`).
+    _built: dict[tuple[bytes, frozenset[str]], Roles] = {}
+    _MAX_BUILT = 8
+
+    @classmethod
+    def of(cls, roles: pd.DataFrame, attribution: Iterable[str] | str | None = None) -> Roles:
+        """The role graph of ``roles`` for ``attribution``, built once per content.
+
+        Keyed by a hash of the roles' cells (not the frame's identity: a frame
+        edited in place is a new graph), so that the principals found for one
+        call are known to the next.
+
+        Examples
+        --------
+        >>> import research
+        >>> t = research.load()
+        >>> Roles.of(t.roles) is Roles.of(t.roles.copy())
+        True
+        """
+        kinds = resolve_attribution(attribution)
+        cells = pd.util.hash_pandas_object(roles, index=False).to_numpy()
+        key = (hashlib.sha256(cells.tobytes() + repr(list(roles.columns)).encode()).digest(), kinds)
+        found = cls._built.get(key)
+        if found is None:
+            if len(cls._built) >= cls._MAX_BUILT:
+                cls._built.pop(next(iter(cls._built)))  # the oldest
+            found = cls._built[key] = cls(roles, kinds)
+        return found
+
     def __init__(self, roles: pd.DataFrame, attribution: Iterable[str] | str | None = None):
         kinds = resolve_attribution(attribution)
         r = roles[roles["kind"].astype(str).isin(kinds)]
@@ -92,6 +124,8 @@ class Roles:
         }
         self._cache: dict[tuple, tuple] = {}
         self._timeless_cache: dict[str, bool] = {}
+        #: (principal, chain, via) per undated list of actors (see attribution_codes).
+        self.answers: dict[str, list[tuple[str, frozenset[str], str]]] = {}
 
     def timeless(self, actor: str) -> bool:
         """True when the actor's principals do not depend on the date."""
@@ -182,13 +216,14 @@ def attribution_codes(
     """
     # Factorise the column as it is (Arrow strings stay Arrow): one Python string
     # per distinct `who`, not per row.
-    cheap = isinstance(who.dtype, pd.StringDtype | pd.CategoricalDtype)
-    codes, distinct = pd.factorize(who if cheap else who.astype(str))
-    uniques = pd.Series(distinct, dtype=pd.StringDtype("pyarrow"))
+    codes, uniques = _factorized(who)
     n = len(codes)
 
     def resolve(ids: str, s, e) -> list[tuple[str, frozenset[str], str]]:
         """(principal, chain, via) for one row's actors, principals sorted."""
+        undated = roles is not None and s is None and e is None
+        if undated and ids in roles.answers:
+            return roles.answers[ids]
         found: dict[str, tuple[set[str], set[str]]] = {}
         for a in ids.split(";"):
             if roles is None:
@@ -201,7 +236,10 @@ def attribution_codes(
                 links = found.setdefault(p, (set(), set()))
                 links[0].update(chain)
                 links[1].update(via.get(p, ()))
-        return [(p, frozenset(c), ", ".join(sorted(v))) for p, (c, v) in sorted(found.items())]
+        out = [(p, frozenset(c), ", ".join(sorted(v))) for p, (c, v) in sorted(found.items())]
+        if undated:
+            roles.answers[ids] = out
+        return out
 
     timeless, owner_of, chain_of, via_of, size = _timeless_answers(roles, uniques, resolve)
     offset = np.concatenate([[0], np.cumsum(size)[:-1]]) if len(size) else size
@@ -239,6 +277,18 @@ def attribution_codes(
         order = np.argsort(rows, kind="stable")
         rows, answer = rows[order], answer[order]
     return rows, answer.astype(np.int64), answers
+
+
+def _factorized(who: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes of ``who`` (-1 where missing) and its distinct values, in order of appearance."""
+    data = arrow_strings(who)
+    if data is not None:  # Arrow encodes a million strings faster than a hash table of them
+        encoded = data.combine_chunks().dictionary_encode()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+        return codes, pd.Series(pd.array(encoded.dictionary, dtype=pd.StringDtype("pyarrow")))
+    cheap = isinstance(who.dtype, pd.StringDtype | pd.CategoricalDtype)
+    codes, distinct = pd.factorize(who if cheap else who.astype(str))
+    return codes, pd.Series(distinct, dtype=pd.StringDtype("pyarrow"))
 
 
 def _timeless_answers(roles: Roles | None, uniques: pd.Series, resolve) -> tuple:

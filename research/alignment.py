@@ -55,7 +55,7 @@ def _channel_rows(
     tables: Tables, channel: str, group: bool, case, attribution, freq, weights
 ) -> pd.DataFrame:
     """Rows of one channel as (owner, issue, period, stance, weight), attributed at their date."""
-    roles = Roles(tables.roles, attribution) if group else None
+    roles = Roles.of(tables.roles, attribution) if group else None
     cases = check_cases(tables, case)
     w = resolve_weights(weights)
     if channel == "words":

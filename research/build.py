@@ -42,7 +42,7 @@ import time
 import tomllib
 from collections import deque
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -226,6 +226,72 @@ def _plain(value: object) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
+# --- the engine ----------------------------------------------------------------------
+
+#: research.engines.ENGINES, not imported: a build with nothing to do imports no Ibis.
+ENGINES = ("duckdb", "spark", "bigquery")
+ENGINE_KEYS = ("name", "options")
+#: Notebook parameters the build fills in from the engine, when a notebook declares them.
+ENGINE_PARAMETER, ENGINE_OPTIONS_PARAMETER = "engine", "engine_options"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The engine a build names to its notebooks: ``--engine``, else ``[engine]``, else DuckDB."""
+
+    name: str = "duckdb"
+    options: dict = field(default_factory=dict)
+
+
+def read_engine(path: Path = ROOT / "reports.toml", name: str | None = None) -> Engine:
+    """The engine of a build: ``name`` (``--engine``) over the ``[engine]`` table of ``path``.
+
+    ``[engine]`` holds ``name`` (``duckdb``, ``spark`` or ``bigquery``) and an optional
+    ``options`` table for :func:`research.engines.connect`. ``options`` apply only to the
+    engine the table names: an ``--engine`` that names another drops them. Raises
+    :class:`BuildError` naming the file and key for anything else.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise BuildError(f"{path.name}: cannot read: {e.__class__.__name__}: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise BuildError(_toml_error(path, e)) from None
+    table = raw.get("engine", {})
+    if not isinstance(table, dict):
+        raise BuildError(f"{path.name}: 'engine' must be a table: [engine] name = \"duckdb\"")
+    unknown = [k for k in table if k not in ENGINE_KEYS]
+    if unknown:
+        raise BuildError(f"{path.name}: [engine] {unknown[0]}: unknown key"
+                         f"{_closest(unknown[0], ENGINE_KEYS)}")  # fmt: skip
+    configured = table.get("name", Engine.name)
+    options = table.get("options", {})
+    for where, value in ((f"{path.name}: [engine] name", configured), ("--engine", name)):
+        if value is not None and value not in ENGINES:
+            raise BuildError(f"{where}: {value!r} is not an engine; known: {', '.join(ENGINES)}")
+    if not isinstance(options, dict) or not all(_plain(v) for v in options.values()):
+        raise BuildError(f"{path.name}: [engine] options: must be a table of plain values")
+    if name is not None and name != configured:
+        return Engine(name)
+    return Engine(configured, dict(options))
+
+
+def unit_parameters(report: Report, engine: Engine) -> dict:
+    """A report's parameters with the engine added, for notebooks that declare it.
+
+    A notebook declaring an ``engine`` parameter receives the engine's name, one declaring
+    ``engine_options`` its options; a report whose own parameters set them keeps its own
+    values. The engine reaches a notebook in no other way.
+    """
+    params = dict(report.parameters)
+    declared = declared_parameters(report.notebook)
+    for key, value in ((ENGINE_PARAMETER, engine.name), (ENGINE_OPTIONS_PARAMETER, engine.options)):
+        if key in declared and key not in params:
+            params[key] = value
+    return params
+
+
 # --- fingerprints ---------------------------------------------------------------------
 
 
@@ -234,14 +300,20 @@ EVENTS_DIR = "events"
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    """The data package, its rules, every table it declares and the event data files."""
+    """The data package, its rules, every table it declares, the evidence snapshots and
+    the event data files."""
     package = data_dir / "datapackage.json"
     if not package.exists():
         package = ROOT / "data" / "datapackage.json"
     names = [r["path"] for r in json.loads(package.read_text(encoding="utf-8"))["resources"]]
     names = ["rules.json", *names]
+    tables = [package, *(data_dir / n for n in names if (data_dir / n).exists())]
+    # Evidence an engine returned (research.snapshots): a new snapshot rebuilds the reports.
+    snapshots = data_dir / "snapshots"
+    kept = sorted(snapshots.glob("[!.]*.parquet")) + sorted(snapshots.glob("[!.]*.json"))
+    # Event data reports read (data/events/gdelt): a new export rebuilds them too.
     events = sorted(p for p in (data_dir / EVENTS_DIR).rglob("*") if p.is_file())
-    return [package, *(data_dir / n for n in names if (data_dir / n).exists()), *events]
+    return tables + kept + events
 
 
 def data_fingerprint(data_dir: Path) -> str:
@@ -605,6 +677,157 @@ def _catching(stop: _Stop):
             signal.signal(s, handler)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One report as a build sees it: what it runs and whether its outputs are current.
+
+    ``report`` carries the parameters the notebook will receive (the engine added where
+    declared); ``fingerprint`` is None when ``problem`` says why it cannot be built.
+    """
+
+    report: Report
+    fingerprint: str | None
+    up_to_date: bool
+    problem: str | None
+
+
+def _chosen(reports: list[Report], names: list[str] | None) -> list[Report]:
+    """The named reports in the order asked (each once), or all; unknown names fail together."""
+    by_name = {r.name: r for r in reports}
+    unknown = [n for n in names or [] if n not in by_name]
+    if unknown:
+        hints = [
+            f"{n!r} (closest: {', '.join(difflib.get_close_matches(n, by_name, n=2, cutoff=0.3))})"
+            for n in unknown
+        ]
+        raise BuildError(f"unknown report {'; '.join(hints)}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in dict.fromkeys(names)] if names else reports
+
+
+def _units(chosen: list[Report], out: Path, data_dir: Path | None, engine: Engine) -> list[Unit]:
+    """Each chosen report with its effective parameters, fingerprint and state."""
+    effective_data = Path(data_dir) if data_dir is not None else ROOT / "data"
+    code = code_fingerprint()
+    units = []
+    for r in chosen:
+        problem = r.problem
+        if problem is None:
+            declared = declared_parameters(r.notebook)
+            if data_dir is not None and "data_dir" not in declared:
+                problem = (
+                    f"{_relative(r.notebook)} declares no parameter 'data_dir', "
+                    "so --data-dir cannot reach it"
+                )
+        if problem is not None:
+            units.append(Unit(r, None, False, problem))
+            continue
+        r = replace(r, parameters=unit_parameters(r, engine))
+        fp = fingerprint(r, effective_data, code)
+        units.append(Unit(r, fp, stored_fingerprint(out, r.name) == fp, None))
+    return units
+
+
+def _check_request(jobs, timeout) -> None:
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise BuildError(f"--jobs must be a whole number of at least 1, not {jobs!r}")
+    if timeout is not None and not timeout > 0:
+        raise BuildError(f"--timeout must be a number of seconds above 0, not {timeout!r}")
+
+
+#: Version of the JSON that :func:`plan` returns; bumped when a field changes meaning.
+PLAN_SCHEMA = 1
+
+
+def plan(
+    names: list[str] | None = None,
+    *,
+    out: Path | None = None,
+    data_dir: Path | None = None,
+    reports_file: Path = ROOT / "reports.toml",
+    engine: str | None = None,
+) -> dict:
+    """The report units :func:`build` would make, without building (or writing) anything.
+
+    Each unit is one report of ``reports.toml``, built on its own by
+    ``research build --report NAME`` (given the same ``--engine``, ``--out``,
+    ``--data-dir`` and ``--reports``), so an orchestrator can run one task per unit.
+    The fingerprint is the build's own (:func:`fingerprint`): notebook, parameters,
+    data (with the evidence snapshots), the package's code and the locked versions.
+
+    Returns (``research plan --json`` prints it with sorted keys)::
+
+        {
+          "schema": 1,
+          "reports_file": "reports.toml",     # paths relative to the repository when inside it
+          "out": "reports",
+          "data_dir": "data",
+          "engine": {"name": "duckdb", "options": {}},
+          "code_fingerprint": "<sha256>",     # research/ source, fonts and uv.lock
+          "data_fingerprint": "<sha256>",     # data package, tables, rules, snapshots
+          "units": [                          # in reports.toml order
+            {
+              "name": "russia-iran-say_do-IRN",
+              "title": "...",
+              "notebook": "notebooks/say_do.ipynb",
+              "parameters": {...},            # as the notebook receives them
+              "outputs": {"html": "reports/NAME.html", "ipynb": "reports/NAME.ipynb"},
+              "fingerprint": "<sha256>",      # null when the unit is invalid
+              "up_to_date": true,             # outputs hold this fingerprint: build skips it
+              "problem": null,                # why it cannot be built, if so
+              "command": ["research", "build", "--report", "NAME", ...]
+            }
+          ]
+        }
+
+    Raises :class:`BuildError` as :func:`build` does (unknown names listing the known
+    ones, an invalid report list or engine).
+    """
+    reports = read_reports(reports_file)
+    chosen = _chosen(reports, names)
+    chosen_engine = read_engine(reports_file, engine)
+    out_dir = Path(out) if out is not None else ROOT / "reports"
+    effective_data = Path(data_dir) if data_dir is not None else ROOT / "data"
+    command = ["research", "build"]
+    if engine is not None:
+        command += ["--engine", engine]
+    for flag, value, default in (
+        ("--out", out, None),
+        ("--data-dir", data_dir, None),
+        ("--reports", reports_file, ROOT / "reports.toml"),
+    ):
+        if value is not None and Path(value) != default:
+            command += [flag, _relative(Path(value))]
+    units = []
+    for u in _units(chosen, out_dir, data_dir, chosen_engine):
+        r = u.report
+        units.append(
+            {
+                "name": r.name,
+                "title": r.title,
+                "notebook": _relative(r.notebook),
+                "parameters": r.parameters,
+                "outputs": {
+                    "html": _relative(out_dir / f"{r.name}.html"),
+                    "ipynb": _relative(out_dir / f"{r.name}.ipynb"),
+                },
+                "fingerprint": u.fingerprint,
+                "up_to_date": u.up_to_date,
+                "problem": u.problem,
+                "command": [*command, "--report", r.name],
+            }
+        )
+    return {
+        "schema": PLAN_SCHEMA,
+        "reports_file": _relative(Path(reports_file)),
+        "out": _relative(out_dir),
+        "data_dir": _relative(effective_data),
+        "engine": {"name": chosen_engine.name, "options": chosen_engine.options},
+        "code_fingerprint": code_fingerprint(),
+        "data_fingerprint": data_fingerprint(effective_data),
+        "units": units,
+    }
+
+
 def build(
     names: list[str] | None = None,
     *,
@@ -614,59 +837,45 @@ def build(
     data_dir: Path | None = None,
     reports_file: Path = ROOT / "reports.toml",
     timeout: float | None = None,
+    engine: str | None = None,
 ) -> int:
     """Build reports; return the exit code: 0 every report built or unchanged, 1 at least
     one failed (the others were still built), 128 + the signal's number when stopped.
 
+    ``names`` builds exactly those units (``research build --report NAME``, the entry point
+    an orchestrator calls per unit of :func:`plan`): other reports' outputs are not
+    touched, and the index is rewritten from what the output folder holds for every report.
+    ``engine`` (``--engine``) overrides the ``[engine]`` table of ``reports_file``; it
+    reaches only notebooks that declare an ``engine`` parameter (:func:`unit_parameters`).
+
     Raises :class:`BuildError` (exit code 2, nothing built) for an unreadable or invalid
-    report list, an unknown report name, or ``jobs``/``timeout`` below 1 s or 1 job.
-    ``timeout`` is each report's limit in seconds unless ``reports.toml`` gives one.
+    report list or engine, an unknown report name (listing the known ones), or
+    ``jobs``/``timeout`` below 1 job or 1 s. ``timeout`` is each report's limit in seconds
+    unless ``reports.toml`` gives one.
     """
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise BuildError(f"--jobs must be a whole number of at least 1, not {jobs!r}")
-    if timeout is not None and not timeout > 0:
-        raise BuildError(f"--timeout must be a number of seconds above 0, not {timeout!r}")
+    _check_request(jobs, timeout)
     reports = read_reports(reports_file)
-    by_name = {r.name: r for r in reports}
-    unknown = [n for n in names or [] if n not in by_name]
-    if unknown:
-        hints = [
-            f"{n!r} (closest: {', '.join(difflib.get_close_matches(n, by_name, n=2, cutoff=0.3))})"
-            for n in unknown
-        ]
-        raise BuildError(f"unknown report {'; '.join(hints)}; known: {', '.join(by_name)}")
-    chosen = [by_name[n] for n in dict.fromkeys(names)] if names else reports
+    chosen = _chosen(reports, names)
+    chosen_engine = read_engine(reports_file, engine)
     out = Path(out) if out is not None else ROOT / "reports"
     out.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(out, ".build-")
     _remove_abandoned(Path(tempfile.gettempdir()), "research-build-")
     effective_data = Path(data_dir) if data_dir is not None else ROOT / "data"
 
-    code = code_fingerprint()
     todo, results = [], []
     progress = _Progress([r.name for r in chosen])
-    for r in chosen:
-        problem = r.problem
-        if (
-            problem is None
-            and data_dir is not None
-            and "data_dir" not in declared_parameters(r.notebook)
-        ):
-            problem = (
-                f"{_relative(r.notebook)} declares no parameter 'data_dir', "
-                "so --data-dir cannot reach it"
-            )
-        if problem is not None:
-            results.append(_failed(out, r.name, problem))
+    for u in _units(chosen, out, data_dir, chosen_engine):
+        r = u.report
+        if u.problem is not None:
+            results.append(_failed(out, r.name, u.problem))
             progress.set(r.name, "failed")
-            continue
-        fp = fingerprint(r, effective_data, code)
-        if not force and stored_fingerprint(out, r.name) == fp:
+        elif not force and u.up_to_date:
             _clear_failure(out, r.name)  # the last good outputs are the current ones
             results.append({"name": r.name, "state": "unchanged", "seconds": 0.0})
             progress.set(r.name, "unchanged")
         else:
-            todo.append((r, fp))
+            todo.append((r, u.fingerprint))
 
     stop = _Stop()
     with _catching(stop):  # a second signal while the index is written changes nothing
@@ -687,8 +896,9 @@ def _failed(out: Path, name: str, error: str, kept: str | None = None, seconds=0
 def _run(todo, out, data_dir, jobs, timeout, progress, stop) -> list[dict]:
     """Run the reports in worker processes; on a stop, stop them all and return at once."""
     system_tmp = Path(tempfile.gettempdir())
-    staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=out))
-    tmp = Path(tempfile.mkdtemp(prefix=f"research-build-{os.getpid()}-", dir=system_tmp))
+    host = _host()  # builds on several machines may share ``out``
+    staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-{host}-", dir=out))
+    tmp = Path(tempfile.mkdtemp(prefix=f"research-build-{os.getpid()}-{host}-", dir=system_tmp))
     queue = deque(todo)
     workers: list[_Worker] = []
     results: list[dict] = []
@@ -779,11 +989,21 @@ def _wait_or_kill(workers: list[_Worker], grace: float = STOP_GRACE) -> None:
         w.proc.wait()
 
 
+def _host() -> str:
+    """This machine's name as a staging folder carries it (letters, digits, . and _)."""
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9._]", "_", socket.gethostname()) or "localhost"
+
+
 def _remove_abandoned(folder: Path, prefix: str) -> None:
-    """Remove the folders ``PREFIX<pid>-*`` of builds killed outright (their process is gone)."""
+    """Remove the folders ``PREFIX<pid>-<host>-*`` of builds killed outright on this machine
+    (their process is gone). A folder another machine's build holds in a shared output
+    folder is left alone: its process id means nothing here."""
+    here = _host()
     for p in folder.glob(f"{prefix}*-*"):
-        m = re.fullmatch(re.escape(prefix) + r"(\d+)-.*", p.name)
-        if m and p.is_dir() and not _alive(int(m[1])):
+        m = re.fullmatch(re.escape(prefix) + r"(\d+)-([^-]+)-.*", p.name)
+        if m and m[2] == here and p.is_dir() and not _alive(int(m[1])):
             shutil.rmtree(p, ignore_errors=True)
 
 
@@ -813,15 +1033,29 @@ def _task(r: Report, fp: str, out, data_dir, staging, tmp, timeout) -> dict:
 
 
 def _write_index(out: Path, reports: list[Report], data_dir: Path) -> None:
+    """Rewrite ``out/index.html`` from what ``out`` holds for every report.
+
+    The index is derived from the folder, never from this build's results alone, so a
+    build of one unit lists the others as they are. Builds of different units into the
+    same folder (an orchestrator's parallel tasks) take turns: the folder is locked while
+    it is read and the page written, so the last one to finish sees every unit.
+    """
+    import fcntl
+
     from research import __version__
     from research.index import index_entries, index_html
 
-    page = index_html(
-        index_entries(out, reports, data_dir), {"Package version": f"research {__version__}"}
-    )
-    index = out / "index.html"
-    if not index.exists() or index.read_text(encoding="utf-8") != page:
-        write_atomic(index, page)
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        page = index_html(
+            index_entries(out, reports, data_dir), {"Package version": f"research {__version__}"}
+        )
+        index = out / "index.html"
+        if not index.exists() or index.read_text(encoding="utf-8") != page:
+            write_atomic(index, page)
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _summarise(results: list[dict], out: Path) -> int:

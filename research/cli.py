@@ -1,4 +1,4 @@
-"""The ``research`` command: ``validate``/``migrate`` data, ``new-case``, ``build`` reports."""
+"""The ``research`` command: ``validate``/``migrate`` data, ``new-case``, ``plan``, ``build``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 DEFAULT_TIMEOUT = 1800  # research.build.DEFAULT_TIMEOUT; not imported: help stays fast
+ENGINES = ("duckdb", "spark", "bigquery")  # research.engines.ENGINES (imports Ibis)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -77,17 +78,60 @@ def _build(args: argparse.Namespace) -> int:
 
     try:
         return build(
-            args.names or None,
+            [*args.names, *args.report] or None,
             force=args.force,
             jobs=args.jobs,
             out=Path(args.out) if args.out else None,
             data_dir=Path(args.data_dir) if args.data_dir else None,
             timeout=args.timeout,
+            engine=args.engine,
             **({"reports_file": Path(args.reports)} if args.reports else {}),
         )
     except BuildError as e:
         print(f"research build: {e}", file=sys.stderr)
         return EXIT_INVALID
+
+
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from research.build import EXIT_INVALID, BuildError, plan
+
+    try:
+        units = plan(
+            [*args.names, *args.report] or None,
+            out=Path(args.out) if args.out else None,
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+            engine=args.engine,
+            **({"reports_file": Path(args.reports)} if args.reports else {}),
+        )
+    except BuildError as e:
+        print(f"research plan: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps(units, indent=1, sort_keys=True, ensure_ascii=False))
+        return 0
+    rows = [
+        (
+            u["name"],
+            "invalid" if u["problem"] else "up to date" if u["up_to_date"] else "to build",
+            (u["fingerprint"] or "-")[:12],
+            u["notebook"],
+            json.dumps(u["parameters"], sort_keys=True, ensure_ascii=False),
+        )
+        for u in units["units"]
+    ]
+    head = ("REPORT", "STATE", "FINGERPRINT", "NOTEBOOK", "PARAMETERS")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+    for row in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
+    for u in units["units"]:
+        if u["problem"]:
+            print(f"{u['name']}: {u['problem']}")
+    engine = units["engine"]["name"]
+    todo = sum(not u["up_to_date"] and not u["problem"] for u in units["units"])
+    print(f"{len(rows)} reports, {todo} to build, engine {engine}, outputs in {units['out']}/")
+    return 0
 
 
 def _day(text: str):
@@ -192,7 +236,33 @@ def _seconds(text: str) -> float:
     return value
 
 
+PLAN_DESCRIPTION = """\
+List the report units `research build` would make, building nothing: for each report of
+reports.toml its notebook, the parameters the notebook receives, its title, its output
+paths, the build's input fingerprint (notebook, parameters, data and evidence snapshots,
+research/ source, uv.lock) and whether its outputs are up to date. Each unit is built on
+its own by `research build --report NAME` (the unit's `command`), so an orchestrator can
+run one task per unit.
+
+--json prints, with sorted keys:
+  {"schema": 1, "reports_file": PATH, "out": DIR, "data_dir": DIR,
+   "engine": {"name": "duckdb", "options": {}},
+   "code_fingerprint": SHA256, "data_fingerprint": SHA256,
+   "units": [{"name": NAME, "title": TEXT, "notebook": PATH, "parameters": {...},
+              "outputs": {"html": PATH, "ipynb": PATH},
+              "fingerprint": SHA256 or null, "up_to_date": BOOL, "problem": TEXT or null,
+              "command": ["research", "build", ..., "--report", NAME]}, ...]}
+Units are in reports.toml order; paths are relative to the repository when inside it.
+
+exit codes: 0 the units are listed (an invalid unit says why in `problem`); 2 the request
+or the report list is invalid (an unknown report name, a TOML syntax error, a bad [engine]).
+"""
+
 BUILD_EPILOG = """\
+engine: --engine, else `name` in the [engine] table of the report list (with an optional
+[engine.options] table for research.engines.connect), else duckdb. It reaches a notebook
+only as its `engine` (and `engine_options`) parameter, if the notebook declares one.
+
 exit codes: 0 every report built or unchanged; 1 a report failed (the others were still
 built); 2 the request or the report list is invalid (nothing built); 130 stopped by
 SIGINT (Ctrl-C), 143 by SIGTERM: workers and kernels stopped, temporary files removed,
@@ -235,6 +305,16 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     b.add_argument("names", nargs="*", metavar="NAME", help="reports to build (default: all)")
+    b.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="build exactly this unit of `research plan` (repeatable); others are not touched",
+    )
+    b.add_argument(
+        "--engine", choices=ENGINES, help="engine for notebooks that declare one (see below)"
+    )
     b.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     b.add_argument(
         "--jobs",
@@ -253,6 +333,20 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", help="build from this data directory instead of data/")
     b.add_argument("--reports", metavar="FILE", help="report list (default: reports.toml)")
     b.set_defaults(run=_build)
+    pl = sub.add_parser(
+        "plan",
+        help="list the report units a build would make, with fingerprints (--json)",
+        description=PLAN_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pl.add_argument("names", nargs="*", metavar="NAME", help="reports to list (default: all)")
+    pl.add_argument("--report", action="append", default=[], metavar="NAME", help="as NAME")
+    pl.add_argument("--json", action="store_true", help="JSON (schema above) instead of a table")
+    pl.add_argument("--engine", choices=ENGINES, help="as for build")
+    pl.add_argument("--out", help="output directory (default: reports/)")
+    pl.add_argument("--data-dir", help="data directory (default: data/)")
+    pl.add_argument("--reports", metavar="FILE", help="report list (default: reports.toml)")
+    pl.set_defaults(run=_plan)
     m = sub.add_parser("migrate", help="bring a version-1, 2.0 or 2.1 data directory up to date")
     m.add_argument(
         "src", help="the old directory (version 1: five CSV files; or version 2.0 or 2.1)"

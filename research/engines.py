@@ -105,3 +105,47 @@ def run(expr: Table, con: BaseBackend | None = None) -> pd.DataFrame:
     if con is not None:
         return con.execute(expr)
     return expr.execute()
+
+
+#: Engines :func:`connect` opens, the default first.
+ENGINES = ("duckdb", "spark", "bigquery")
+DEFAULT_ENGINE = "duckdb"
+
+
+class EngineError(ValueError):
+    """An engine that is not known, or whose optional extra is not installed."""
+
+
+def connect(name: str = DEFAULT_ENGINE, **options) -> BaseBackend:
+    """An Ibis connection to the engine called ``name``, opened with ``options``.
+
+    ``duckdb`` (the default, embedded) takes the options of :func:`duckdb`; ``spark``
+    (``research[spark]``) those of :func:`spark`; ``bigquery`` (``research[bigquery]``)
+    those of ``research.engines.bigquery``. The same names are what ``research build
+    --engine`` and the ``[engine]`` table of ``reports.toml`` accept.
+
+    Raises :class:`EngineError` for an unknown name, or for an engine whose optional
+    extra is not installed, saying which extra to install.
+
+    >>> con = connect("duckdb", threads=1)
+    >>> con.name
+    'duckdb'
+    """
+    if name not in ENGINES:
+        raise EngineError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    if name == "duckdb":
+        return duckdb(**options)
+    factory = spark if name == "spark" else globals().get("bigquery")
+    if factory is None:  # this installation has no BigQuery adapter at all
+        raise EngineError(_needs_extra(name))
+    try:
+        return factory(**options)
+    except ModuleNotFoundError as e:
+        raise EngineError(f"{_needs_extra(name)} ({e})") from None
+
+
+def _needs_extra(name: str) -> str:
+    return (
+        f"the {name} engine needs the research[{name}] extra: "
+        f"pip install 'research[{name}]' (or `uv sync --extra {name}`)"
+    )

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from pandas.api.extensions import ExtensionArray
 
 from research.columnar import (
@@ -256,12 +257,24 @@ def _too_long(text: str, line: int, header: list[str] | None) -> tuple[str, str]
     )
 
 
+#: Files at least this large are read a column at a time by Arrow's CSV reader when
+#: it reads them exactly as the csv module would (:func:`_read_plain`). Smaller ones,
+#: and any file Arrow could read otherwise, go through the csv module record by record.
+ARROW_MIN_BYTES = 1 << 20
+
+
 def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
     name = path.name
     if not path.exists():
         problems.append(Problem(name, 0, FILE, str(path), "file is missing"))
         return None
-    text = _decode(path.read_bytes())
+    data = path.read_bytes()
+    if len(data) >= ARROW_MIN_BYTES:
+        raw = _read_plain(data)
+        if raw is not None:
+            return raw
+    text = _decode(data)
+    del data
     if not text.strip():
         problems.append(Problem(name, 1, FILE, "", "file is empty: expected a header row"))
         return None
@@ -290,6 +303,89 @@ def _read_csv(path: Path, problems: list[Problem]) -> _Raw | None:
         return None
     assert header is not None
     return _Raw(header=header, rows=rows)
+
+
+# A line that holds a double quote: only there can Arrow's reader and the csv module
+# part ways (a quote closed before the cell ends, a quoted line break).
+_QUOTED_LINE = re.compile(rb"(?m)^[^\n\"]*\"[^\n]*")
+
+
+def _read_plain(data: bytes) -> _Raw | None:
+    """A CSV file's cells as Arrow string columns, or None to read it record by record.
+
+    Arrow reads millions of rows without a Python string per cell. Its result
+    is used only where it is provably what the csv module reads: valid UTF-8,
+    one record per line (no blank line, no line break inside a cell), line
+    ends ``\n`` or ``\r\n``, a plain header, every field within the csv
+    module's size limit — and every line holding a double quote read again
+    by the csv module and found equal. Anything else (and every malformed
+    file) returns None, and the csv module reads the file and reports it.
+    """
+    body = data.removeprefix(BOM.encode())
+    if not body or body[:1] in b"\r\n" or b"\n\n" in body or b"\n\r\n" in body:
+        return None  # a blank line: the csv module numbers lines around it
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return None  # a lone carriage return ends a line for the csv module only
+    head_end = body.find(b"\n")
+    head = body[: len(body) if head_end < 0 else head_end].removesuffix(b"\r")
+    if b'"' in head:
+        return None
+    try:
+        header = head.decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if len(set(header)) != len(header) or lines < 2:
+        return None
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(body),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={c: pa.string() for c in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # a malformed record, or bytes that are not UTF-8
+    if table.num_rows != lines - 1:
+        return None
+    limit = csv.field_size_limit()
+    for col in table.columns:
+        longest = pc.max(pc.utf8_length(col)).as_py() if len(col) else 0
+        if longest is not None and longest > limit:
+            return None  # the csv module refuses such a field: let it say so
+    if not _quoted_lines_agree(body, table):
+        return None
+    string = pd.StringDtype("pyarrow")
+    columns = [pd.Series(pd.array(col, dtype=string)) for col in table.columns]
+    return _Raw(header=header, columns=columns, size=table.num_rows)
+
+
+def _quoted_lines_agree(body: bytes, table: pa.Table) -> bool:
+    """True when the csv module reads every line holding a quote as Arrow did."""
+    if b'"' not in body:
+        return True
+    rows, texts, at, line = [], [], 0, 0
+    for m in _QUOTED_LINE.finditer(body):
+        line += body.count(b"\n", at, m.start())
+        at = m.start()
+        if line == 0:
+            return False  # the header: plain by now, but never guess
+        rows.append(line - 1)
+        texts.append(m.group().removesuffix(b"\r").decode("utf-8"))
+    if not rows:
+        return True
+    try:
+        records = list(csv.reader(texts, strict=True))
+    except csv.Error:
+        return False
+    if len(records) != len(rows):
+        return False
+    found = table.take(pa.array(rows)).to_pylist()
+    return all(rec == list(row.values()) for rec, row in zip(records, found, strict=True))
 
 
 # --- checking the header, and one cell ---------------------------------------------

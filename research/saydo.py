@@ -132,7 +132,7 @@ def select_positions(
     wanted = check_ids("actor", actors, tables.actors["actor_id"])
     if wanted:
         who = pos["speaker_id"].astype(str) + (";" + pos["subjects"].astype(str)).fillna("")
-        a = attribute(Roles(tables.roles, attribution), who, pos["said_start"], pos["said_end"])
+        a = attribute(Roles.of(tables.roles, attribution), who, pos["said_start"], pos["said_end"])
         hit = a["chain"].map(lambda c: not c.isdisjoint(wanted)).to_numpy(dtype=bool)
         involved = np.zeros(len(pos), dtype=bool)
         involved[a["row"].to_numpy()[hit]] = True
@@ -231,14 +231,17 @@ class _Deeds:
         )
 
 
-def _deeds(tables: Tables, roles: Roles | None, asked: np.ndarray | None) -> _Deeds:
+def _deeds(
+    tables: Tables, roles: Roles | None, asked: np.ndarray | None, doers: tuple | None = None
+) -> _Deeds:
     """Every deed row of the tables (see :class:`_Deeds`).
 
     ``asked`` holds the names of counterparts some position asks about (None:
-    none do).
+    none do); ``doers``, the events' doers attributed already (see
+    :func:`_doers`), if they are.
     """
     ev = tables.events
-    row, answer, answers = attribution_codes(roles, ev["doers"], ev["start"], ev["end"])
+    row, answer, answers = _doers(tables, roles) if doers is None else doers
     other = np.zeros(len(row), dtype=np.int64)
     if asked is not None and len(asked):
         # A deed counts toward a position about relations with X once more per
@@ -291,19 +294,17 @@ def _deeds(tables: Tables, roles: Roles | None, asked: np.ndarray | None) -> _De
     )
 
 
-def _attributed(
-    tables: Tables, positions: pd.DataFrame, attribution, group: bool
-) -> tuple[pd.DataFrame, np.ndarray, _Deeds, np.ndarray, pd.Index]:
-    """Positions and deeds, each expanded to one row per principal, with integer keys.
+def _doers(tables: Tables, roles: Roles | None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """The events' doers attributed to their principals (:func:`attribution_codes`)."""
+    ev = tables.events
+    return attribution_codes(roles, ev["doers"], ev["start"], ev["end"])
 
-    A key packs (case, principal, issue, counterpart): a position meets only
-    deeds of its own case, by its principals, on its issue — and, when it is
-    about relations with a counterpart, only deeds between the two. Returns
-    (position rows with ``pos_row``, ``principal``, ``via`` and
-    ``counterpart_principal``, their keys, the deed rows, their keys, and the
-    principals' names by code).
-    """
-    roles = Roles(tables.roles, attribution) if group else None
+
+def _position_principals(
+    positions: pd.DataFrame, roles: Roles | None
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """One row per position and principal (and counterpart principal), and the
+    counterparts' principals asked about (None: no position asks)."""
     said_start, said_end = positions["said_start"], positions["said_end"]
     pa_ = attribute(roles, tested_actors(positions), said_start, said_end)
     p_rows = pd.DataFrame(
@@ -329,7 +330,27 @@ def _attributed(
         ).sort_values(["pos_row", "principal", "counterpart_principal"], kind="stable")
         p_rows = p_rows.reset_index(drop=True)
         asked = np.sort(pd.unique(p_rows["counterpart_principal"].dropna().to_numpy(dtype=object)))
-    deeds = _deeds(tables, roles, asked)
+    return p_rows, asked
+
+
+def _attributed(
+    tables: Tables, positions: pd.DataFrame, attribution, group: bool
+) -> tuple[pd.DataFrame, np.ndarray, _Deeds, np.ndarray, pd.Index]:
+    """Positions and deeds, each expanded to one row per principal, with integer keys.
+
+    A key packs (case, principal, issue, counterpart): a position meets only
+    deeds of its own case, by its principals, on its issue — and, when it is
+    about relations with a counterpart, only deeds between the two. Returns
+    (position rows with ``pos_row``, ``principal``, ``via`` and
+    ``counterpart_principal``, their keys, the deed rows, their keys, and the
+    principals' names by code).
+    """
+    roles = Roles.of(tables.roles, attribution) if group else None
+    # The events' doers are attributed on a second core while the positions are.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        doers = pool.submit(_doers, tables, roles)
+        p_rows, asked = _position_principals(positions, roles)
+        deeds = _deeds(tables, roles, asked, doers.result())
 
     cases = pd.Index(tables.cases["case_id"].astype(str))
     issues = pd.Index(tables.issues["issue_id"].astype(str))
@@ -493,7 +514,7 @@ def window_counts(
     as ``_OPEN``.
     """
     n_cols = lookup.shape[0]
-    out = np.zeros((len(pos_key), n_cols), dtype=np.int64)
+    out = np.zeros((n_cols, len(pos_key)), dtype=np.int64).T  # filled a column at a time
     if len(ev_key) == 0 or len(pos_key) == 0:
         return out
     for name, a, b in (("window", pos_lo, pos_hi), ("event", ev_start, ev_end)):
@@ -512,8 +533,7 @@ def window_counts(
     day_shift = np.int64(_CLASS_BITS)
     mask = np.int64((1 << _CLASS_BITS) - 1)
 
-    by_start = np.sort((ev_key << key_shift) | (s << day_shift) | ev_class)
-    by_end = np.sort((ev_key << key_shift) | (e << day_shift) | ev_class)
+    by_start, by_end = _by_start_and_end(ev_key << key_shift, s, e, day_shift, ev_class)
     # Ask in sorted order: binary searches and prefix reads then walk memory forwards.
     base = pos_key << key_shift
     order = np.argsort(base | (hi << day_shift), kind="stable")
@@ -529,18 +549,46 @@ def window_counts(
     class_e = (by_end & mask).astype(np.intp)
     del by_start, by_end, key_of
     prefix = np.zeros(len(ev_key) + 1, dtype=np.int64)
+    word = np.empty(len(pos_key), dtype=np.int64)
+    by_field = out.T  # one field's counts lie side by side
     for table, fields in _pack(lookup, int(runs.max())):
         # Events of smaller keys come first in both orders, so their sums cancel:
         # (start-sum up to hi) - (end-sum below lo) is the window sum of this key.
         np.cumsum(table[class_s], out=prefix[1:])
-        word = prefix[upto]
+        asked = prefix[upto]
         np.cumsum(table[class_e], out=prefix[1:])
-        word -= prefix[before]
+        asked -= prefix[before]
+        word[order] = asked  # back to the positions' own order: one column, not the table
         for j, shift, width in fields:
-            out[:, j] = (word >> shift) & ((1 << width) - 1)
-    unsorted = np.empty_like(out)
-    unsorted[order] = out
-    return unsorted
+            by_field[j] = (word >> shift) & ((1 << width) - 1)
+    return out
+
+
+def _by_start_and_end(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, day_shift: np.int64, ev_class: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(key, day, class) packed and sorted by start day, and by end day.
+
+    A deed of one day sorts alike in both: it is sorted once, and merged
+    with the deeds of several days sorted by each of their bounds (a stable
+    sort of two sorted runs is a merge).
+    """
+    one_day = s == e
+    days_one = np.sort(key[one_day] | (s[one_day] << day_shift) | ev_class[one_day])
+    if one_day.all():
+        return days_one, days_one
+    many = ~one_day
+    key, ev_class = key[many], ev_class[many]
+
+    def merged(day: np.ndarray) -> np.ndarray:
+        run = np.sort(key | (day << day_shift) | ev_class)
+        return np.sort(np.concatenate([days_one, run]), kind="stable")
+
+    # numpy sorts without the interpreter lock: the end order is sorted beside the start order.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        by_end = pool.submit(merged, e[many])
+        by_start = merged(s[many])
+        return by_start, by_end.result()
 
 
 def _pack(lookup: np.ndarray, most: int) -> list[tuple[np.ndarray, list]]:
@@ -612,9 +660,15 @@ def _partial_weights(
 
     and the window [lo, hi] holds G(hi) - G(lo - 1). The four sums are prefix
     sums over deeds sorted by (stance, key, s) and by (stance, key, e), read at
-    each window's bounds: no pairs are formed. They run in extended precision;
-    sums that land next to a threshold are checked against the pairs
-    (:func:`say_do`).
+    each window's bounds: no pairs are formed.
+
+    The running sums reach millions while a window's own sum may be a fraction,
+    so they are not summed in floating point. Each ``coef`` is split into a
+    multiple of 2**-k, summed as integers — exactly, even where the running
+    sums wrap around 64 bits, since G(hi) - G(lo - 1) fits — and a remainder
+    below 2**-k, whose running sums stay far too small to lose a digit that
+    matters. Sums that land next to a threshold are still checked against the
+    pairs (:func:`say_do`).
     """
     n_v = len(STANCES)
     out = np.zeros((len(pos_key), n_v))
@@ -630,81 +684,92 @@ def _partial_weights(
     if 3 + key_bits + day_bits > 62:
         raise ValueError("too many actors x issues and days to pack into 63 bits")
     shift = np.int64(day_bits)
+    coef = coef.astype(np.float64)
     # (stance, key) in the high bits: each stance's deeds form one run, sorted by key.
     group = (stance.astype(np.int64) << np.int64(key_bits) | ev_key) << shift
-    # Each (stance, key) counts days from its own first deed, and its sums start
-    # from zero: a window's sum never loses digits to the deeds of other keys.
-    sums, groups, origins = [], None, None
+    sums, k, whole, rest = [], 0, None, None
     for day in (s, e):
-        packed = group | day
-        order = np.argsort(packed, kind="stable")
-        packed = packed[order]
-        run = packed >> shift
-        starts = np.flatnonzero(np.concatenate([[True], run[1:] != run[:-1]]))
-        if groups is None:
-            groups, origins = run[starts], day[order][starts] - 1
-        local = day[order] - origins[np.searchsorted(groups, run)]
-        c = coef[order]
-        cum = np.stack([_run_prefix(c, starts), _run_prefix(c * local, starts)])
-        sums.append((packed, cum))
+        packed, order = _sorted_with_order(group | day, day_bits + key_bits + 3)
+        if whole is None:
+            k = _fixed_point_bits(packed >> shift, (coef * (e - s + 1))[order])
+            whole = np.rint(np.ldexp(coef, k)).astype(np.int64)
+            rest = coef - np.ldexp(whole.astype(np.float64), -k)
+        d = day[order]
+        w_int, w_rest = whole[order], rest[order]
+        sums.append(
+            (
+                packed,
+                (_prefix(w_int), _prefix(w_int * d)),  # wraps around: exact modulo 2**64
+                (_prefix(w_rest), _prefix(w_rest * d)),
+            )
+        )
     # Ask in sorted order, one stance after another: the searches walk memory forwards.
     by = np.argsort(pos_key, kind="stable")
     for v in range(n_v):
         base = ((np.int64(v) << np.int64(key_bits)) | pos_key[by]) << shift
-        at = np.minimum(np.searchsorted(groups, base >> shift), len(groups) - 1)
-        out[by, v] = _window_sum(sums, base, lo[by], hi[by], origins[at], at + 1)
+        out[by, v] = _window_sum(sums, base, lo[by], hi[by], k)
     return out
 
 
-def _run_prefix(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Prefix sums that start again from zero at each run of ``values``.
+def _fixed_point_bits(groups: np.ndarray, weights: np.ndarray) -> int:
+    """Bits after the point for the integer part of the shares: as many as keep
+    every window's sum within 61 bits (at most 40).
 
-    Run k (from ``starts[k]``) gets a slot of its own before its first value,
-    holding minus the previous run's total: the running sum stays as small as
-    one run's, and run k's prefix sum over its first i values is read at
-    ``starts[k] + k + 1 + i``. Only rounding, never another run's magnitude,
-    carries from one run to the next.
+    ``groups`` is each deed's (stance, key), sorted, and ``weights`` its weight
+    (``coef`` x days): a window holds at most every weight of one group.
     """
-    n, r = len(values), len(starts)
-    run_of = np.repeat(np.arange(r), np.diff(np.append(starts, n)))
-    padded = np.zeros(n + r, dtype=values.dtype)
-    padded[np.arange(n) + run_of + 1] = values
-    if r > 1:
-        padded[starts[1:] + np.arange(1, r)] = -np.add.reduceat(values, starts)[:-1]
-    out = np.zeros(n + r + 1, dtype=values.dtype)
-    np.cumsum(padded, out=out[1:])
+    starts = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1]]))
+    top = float(np.add.reduceat(weights, starts).max()) * (1 + 1e-9) + 1
+    return int(min(40, max(0, 61 - int(np.ceil(np.log2(top))))))
+
+
+def _sorted_with_order(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """``packed`` sorted, and the order that sorts it (ties in their first order).
+
+    Where the row numbers fit beside the values, one plain sort of
+    value-and-row carries them along, which is faster than an argsort.
+    """
+    row_bits = max(int(len(packed) - 1).bit_length(), 1)
+    if bits + row_bits <= 63:
+        both = np.sort((packed << np.int64(row_bits)) | np.arange(len(packed), dtype=np.int64))
+        return both >> np.int64(row_bits), both & np.int64((1 << row_bits) - 1)
+    order = np.argsort(packed, kind="stable")
+    return packed[order], order
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    """Running sums with a leading 0 (integers wrap around 64 bits, silently)."""
+    out = np.zeros(len(values) + 1, dtype=values.dtype)
+    np.cumsum(values, out=out[1:])
     return out
 
 
-def _window_sum(
-    sums: list,
-    base: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    origin: np.ndarray,
-    slots: np.ndarray,
-) -> np.ndarray:
+def _window_sum(sums: list, base: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int):
     """G(hi) - G(lo - 1) of :func:`_partial_weights` for each (stance, key) in
-    ``base``, in days from that key's ``origin``; ``slots`` shifts a position
-    among the deeds to its place among the run sums (:func:`_run_prefix`)."""
-    (ps, cs), (pe, ce) = sums
+    ``base``: the integer part exactly (as multiples of 2**-k), the remainder
+    in floating point."""
+    (ps, int_s, rest_s), (pe, int_e, rest_e) = sums
     first = np.searchsorted(ps, base, side="left")  # the same in both orders
     if not len(first) or first[-1] == len(ps) and first[0] == len(ps):
         return np.zeros(len(base))
-    first = first + slots
-    total = np.zeros(len(base), dtype=np.longdouble)
-    for x, sign in ((hi, 1), (np.maximum(lo - 1, 0), -1)):  # G(-1) = G(0) = 0
-        b = np.searchsorted(ps, base | x, side="right") + slots
-        d = np.searchsorted(pe, base | x, side="right") + slots
-        xl = (x - origin).astype(np.longdouble)
-        g = (
-            (xl + 1) * (cs[0, b] - cs[0, first])
-            - (cs[1, b] - cs[1, first])
-            - xl * (ce[0, d] - ce[0, first])
-            + (ce[1, d] - ce[1, first])
-        )
-        total += sign * g
-    return total.astype(np.float64)
+    whole = np.zeros(len(base), dtype=np.int64)
+    rest = np.zeros(len(base))
+    with np.errstate(over="ignore"):
+        for x, sign in ((hi, 1), (np.maximum(lo - 1, 0), -1)):  # G(-1) = G(0) = 0
+            b = np.searchsorted(ps, base | x, side="right")
+            d = np.searchsorted(pe, base | x, side="right")
+            for (cs, ce), acc, xv in (
+                ((int_s, int_e), whole, x.astype(np.int64)),
+                ((rest_s, rest_e), rest, x.astype(np.float64)),
+            ):
+                g = (
+                    (xv + 1) * (cs[0][b] - cs[0][first])
+                    - (cs[1][b] - cs[1][first])
+                    - xv * (ce[0][d] - ce[0][first])
+                    + (ce[1][d] - ce[1][first])
+                )
+                acc += g if sign > 0 else -g
+    return np.ldexp(whole.astype(np.float64), -k) + rest
 
 
 #: Sums of partial shares this close to a threshold are recomputed from the pairs.
@@ -899,11 +964,9 @@ def _uncounted(pos_key, lo, hi, deeds: _Deeds, ev_key, classes, kinds, w) -> tup
     open_start = _open_start_totals(pos_key, lo == _OPEN, ev_key[opened], sv[opened])
     part = (kinds == 1) & (ev_w > 0)
     s, e = deeds.start[part], deeds.end[part]
-    days = (e - s + 1).astype(np.longdouble)
     partial = _partial_weights(
-        pos_key, lo, hi, ev_key[part], s, e,
-        ev_w[part].astype(np.longdouble) / days, sv[part] % len(STANCES),
-    )  # fmt: skip
+        pos_key, lo, hi, ev_key[part], s, e, ev_w[part] / (e - s + 1), sv[part] % len(STANCES)
+    )
     return open_start, partial
 
 

@@ -59,7 +59,7 @@ def timeline(
     >>> sorted(set(tl.channel))
     ['deeds', 'words']
     """
-    roles = Roles(tables.roles, attribution)
+    roles = Roles.of(tables.roles, attribution)
     wanted = check_ids("actor", actors, tables.actors["actor_id"])
     wanted_issues = check_ids("issue", issues, tables.issues["issue_id"])
     cases = check_cases(tables, case)

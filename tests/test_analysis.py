@@ -678,7 +678,7 @@ def test_partial_weights_stay_exact_with_millions_of_deed_days_before_them():
     ev_end = ev_start + rng.integers(1, 400, len(ev_key))
     days = ev_end - ev_start + 1
     weight = rng.choice([1.0, 0.75, 0.5, 0.25], len(ev_key))
-    coef = weight.astype(np.longdouble) / days
+    coef = weight / days
     stance = rng.integers(0, 5, len(ev_key))
     pos_key = rng.integers(0, n_keys, 200)
     pos_lo = rng.integers(0, 20000, len(pos_key))
