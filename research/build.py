@@ -295,8 +295,13 @@ def unit_parameters(report: Report, engine: Engine) -> dict:
 # --- fingerprints ---------------------------------------------------------------------
 
 
+#: Folder of a data directory holding event data that reports read (``events/gdelt``).
+EVENTS_DIR = "events"
+
+
 def data_files(data_dir: Path) -> list[Path]:
-    """The data package, its rules, every table it declares and the evidence snapshots."""
+    """The data package, its rules, every table it declares, the evidence snapshots and
+    the event data files."""
     package = data_dir / "datapackage.json"
     if not package.exists():
         package = ROOT / "data" / "datapackage.json"
@@ -306,13 +311,16 @@ def data_files(data_dir: Path) -> list[Path]:
     # Evidence an engine returned (research.snapshots): a new snapshot rebuilds the reports.
     snapshots = data_dir / "snapshots"
     kept = sorted(snapshots.glob("[!.]*.parquet")) + sorted(snapshots.glob("[!.]*.json"))
-    return tables + kept
+    # Event data reports read (data/events/gdelt): a new export rebuilds them too.
+    events = sorted(p for p in (data_dir / EVENTS_DIR).rglob("*") if p.is_file())
+    return tables + kept + events
 
 
 def data_fingerprint(data_dir: Path) -> str:
     h = hashlib.sha256()
     for f in data_files(data_dir):
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        name = f.relative_to(data_dir).as_posix() if f.is_relative_to(data_dir) else f.name
+        h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

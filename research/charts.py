@@ -549,6 +549,333 @@ def describe_verdicts(counts: pd.DataFrame, subject: str = "") -> str:
     return f"{who}verdicts by kind of position. " + "; ".join(parts) + "."
 
 
+# --- words against deeds in machine-coded events (dyad_events) ---------------------------
+
+#: The y axis of each measure of :func:`research.dyad_series`: scale and title.
+DYAD_MEASURES = {
+    "cooperation": ([0, 1], "cooperation share of events"),
+    "goldstein": ([-10, 10], "Goldstein score, mention-weighted (−10 to +10)"),
+}
+
+
+def _direction(names: Names | None, doer: str, target: str) -> str:
+    name = names.actor if names is not None else str
+    return f"{name(doer)} → {name(target)}"
+
+
+def _channels(series: pd.DataFrame, measure: str, names: Names | None) -> pd.DataFrame:
+    """One row per period, direction and channel: the measure, events and mentions."""
+    rows = []
+    for r in series.itertuples():
+        for channel, prefix in (("words", "verbal"), ("deeds", "material")):
+            rows.append(
+                {
+                    "period": r.period,
+                    "direction": _direction(names, r.doer, r.target),
+                    "channel": channel,
+                    "value": getattr(r, f"{prefix}_{measure}"),
+                    "events": int(getattr(r, f"{prefix}_events")),
+                    "mentions": int(getattr(r, f"{prefix}_mentions")),
+                }
+            )
+    cols = ["period", "direction", "channel", "value", "events", "mentions"]
+    return pd.DataFrame(rows, columns=cols).astype({"period": "datetime64[s]"})
+
+
+def _time_domain(*dates_: pd.Series) -> list[str] | None:
+    parts = [pd.to_datetime(d).dropna() for d in dates_ if len(d)]
+    found = pd.concat(parts) if parts else pd.Series([], dtype="datetime64[s]")
+    if found.empty:
+        return None
+    lo, hi = found.min(), found.max()
+    pad = max((hi - lo) * 0.03, pd.Timedelta(days=20))
+    return [f"{lo - pad:%Y-%m-%d}", f"{hi + pad:%Y-%m-%d}"]
+
+
+def dyad_channels_chart(
+    series: pd.DataFrame,
+    names: Names | None = None,
+    measure: str = "cooperation",
+    statements: pd.DataFrame | None = None,
+    width: int = 420,
+) -> alt.TopLevelMixin:
+    """Words and deeds of each direction of a dyad over time, curated statements beside.
+
+    Parameters
+    ----------
+    series : DataFrame
+        From :func:`research.dyad_series`.
+    measure : {"cooperation", "goldstein"}
+        What the y axis shows for each channel; a mark is larger the more
+        events it rests on, and a period with no event in a channel has none.
+    statements : DataFrame, optional
+        Curated statements (rows of :func:`research.timeline`), drawn as a strip
+        below on the same time axis, one row per side.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from research.charts import dyad_channels_chart
+    >>> from research.dyad import dyad_series
+    >>> from research.gdelt import read_export
+    >>> s = dyad_series(read_export(["tests/fixtures/gdelt"]).events, "RUS", "IRN")
+    >>> "verbal" in dyad_channels_chart(s).to_dict()["description"]
+    True
+    """
+    domain, title = DYAD_MEASURES[measure]
+    data = _channels(series, measure, names)
+    st = statements if statements is not None else pd.DataFrame(columns=["date"])
+    x_domain = _time_domain(data["period"], st["date"])
+    x_scale = alt.Scale(domain=x_domain) if x_domain else alt.Undefined
+    years = x_domain is not None and (
+        pd.Timestamp(x_domain[1]) - pd.Timestamp(x_domain[0]) > pd.Timedelta(days=730)
+    )
+    x_axis = alt.Axis(
+        format="%Y" if years else "%b %Y",
+        tickCount={"interval": "year", "step": 1} if years else 6,
+        labelAngle=0,
+    )
+    colour = alt.Color(
+        "channel:N",
+        scale=alt.Scale(domain=list(CHANNEL_COLOURS), range=list(CHANNEL_COLOURS.values())),
+        title="",
+    )
+    panels = []
+    directions = list(dict.fromkeys(data["direction"])) or ["no event between them"]
+    for direction in directions:
+        part = _plain(data[data["direction"] == direction], list(data.columns))
+        base = alt.Chart(part, title=direction).encode(
+            x=alt.X("period:T", title=None, scale=x_scale, axis=x_axis),
+            y=alt.Y("value:Q", scale=alt.Scale(domain=domain), title=title),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("period:T", format="%b %Y"),
+                alt.Tooltip("direction:N"),
+                alt.Tooltip("channel:N"),
+                alt.Tooltip("value:Q", format=".2f", title=measure),
+                alt.Tooltip("events:Q"),
+                alt.Tooltip("mentions:Q"),
+            ],
+        )
+        lines = base.mark_line(opacity=0.6).transform_filter("datum.value != null")
+        points = base.mark_point(filled=True).encode(
+            size=alt.Size("events:Q", title="events", scale=alt.Scale(range=[30, 300]))
+        )
+        panels.append(alt.layer(lines, points).properties(width=width, height=140))
+    if not st.empty:
+        rows = st.assign(side=st["principal"].astype(str))
+        strip = _plain(rows, ["date", "when", "side", "actor_id", "issue_id", "stance", "label"])
+        if names is not None:
+            strip["side"] = [names.actor(v) for v in strip["side"]]
+            strip["who"] = [names.actor(v) for v in strip["actor_id"]]
+            strip["issue"] = [names.issue(v) for v in strip["issue_id"]]
+        else:
+            strip["who"], strip["issue"] = strip["actor_id"], strip["issue_id"]
+        strip["when"] = [dates.show(w) if w else "" for w in strip["when"]]
+        strip["label"] = [_clip(v) for v in strip["label"]]
+        panels.append(
+            alt.Chart(strip, title="Curated statements of the case")
+            .mark_point(shape="circle", size=80, opacity=0.6, filled=True)
+            .encode(
+                x=alt.X("date:T", title=None, scale=x_scale, axis=x_axis),
+                y=alt.Y("side:N", title=None),
+                color=alt.value("#444444"),
+                tooltip=[
+                    alt.Tooltip("when:N", title="date"),
+                    alt.Tooltip("who:N"),
+                    alt.Tooltip("issue:N"),
+                    alt.Tooltip("stance:Q"),
+                    alt.Tooltip("label:N", title="summary"),
+                ],
+            )
+            .properties(width=width, height=60)
+        )
+    chart = alt.vconcat(*panels).resolve_scale(x="shared")
+    return _theme(chart, describe_dyad_channels(series, names, measure, st))
+
+
+def describe_dyad_channels(
+    series: pd.DataFrame, names: Names | None, measure: str, statements: pd.DataFrame
+) -> str:
+    """The channels chart's alt text: each direction's verbal and material events in words."""
+    parts = []
+    for (doer, target), g in series.groupby(["doer", "target"], sort=False):
+        v, m = int(g["verbal_events"].sum()), int(g["material_events"].sum())
+        periods = int(((g["verbal_events"] + g["material_events"]) > 0).sum())
+        parts.append(
+            f"{_direction(names, doer, target)}: {count(v, 'verbal event')} and "
+            f"{count(m, 'material event')} in {count(periods, 'period')}"
+        )
+    text = f"Words (verbal events) and deeds (material events) by {measure}, per period. " + (
+        "; ".join(parts) + "." if parts else "No event between them: nothing to draw."
+    )
+    if len(statements):
+        text += f" Below, {count(len(statements), 'curated statement')} on the same time axis."
+    return text
+
+
+def dyad_gap_chart(
+    series: pd.DataFrame, names: Names | None = None, measure: str = "goldstein", width: int = 420
+) -> alt.TopLevelMixin:
+    """The say–do gap (words minus deeds) of each direction per period.
+
+    Above zero, a state's words ran warmer than its deeds. Only periods where
+    both channels were coded have a gap; the others have no bar.
+    """
+    domain, _ = DYAD_MEASURES[measure]
+    span = domain[1] - domain[0]
+    data = pd.DataFrame(
+        {
+            "period": series["period"],
+            "direction": [
+                _direction(names, d, t)
+                for d, t in zip(series["doer"], series["target"], strict=True)
+            ],
+            "gap": series[f"gap_{measure}"],
+            "words": series[f"verbal_{measure}"],
+            "deeds": series[f"material_{measure}"],
+        }
+    )
+    plain = _plain(data, list(data.columns))
+    directions = list(dict.fromkeys(data["direction"])) or ["no event between them"]
+    chart = (
+        alt.Chart(plain)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "period:O",
+                title=None,
+                axis=alt.Axis(labelAngle=0),
+                scale=alt.Scale(domain=list(dict.fromkeys(plain["period"]))),
+            ),
+            y=alt.Y(
+                "gap:Q",
+                scale=alt.Scale(domain=[-span, span]),
+                title=f"words − deeds ({'Goldstein' if measure == 'goldstein' else measure})",
+            ),
+            color=alt.Color(
+                "direction:N",
+                scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
+                title="",
+            ),
+            xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
+            tooltip=[
+                alt.Tooltip("period:O"),
+                "direction:N",
+                alt.Tooltip("words:Q", format=".2f"),
+                alt.Tooltip("deeds:Q", format=".2f"),
+                alt.Tooltip("gap:Q", format=".2f"),
+            ],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#444").encode(y="y:Q")
+    layered = alt.layer(zero, chart).properties(width=width, height=180)
+    return _theme(layered, describe_dyad_gap(data, measure))
+
+
+def describe_dyad_gap(data: pd.DataFrame, measure: str) -> str:
+    """The gap chart's alt text."""
+    parts = []
+    for direction, g in data.groupby("direction", sort=False):
+        gaps = g["gap"].dropna()
+        if gaps.empty:
+            parts.append(f"{direction}: no period with both words and deeds coded")
+        else:
+            parts.append(
+                f"{direction}: mean gap {signed(float(gaps.mean()), 1)} over "
+                f"{count(len(gaps), 'period')}"
+            )
+    body = "; ".join(parts) + "." if parts else "No event between them: no gap to draw."
+    return f"Say–do gap of events by {measure}, words minus deeds. " + body
+
+
+def lead_lag_chart(
+    tests: dict, names: Names | None = None, unit: str = "periods", width: int = 420
+) -> alt.TopLevelMixin:
+    """Correlation of words at t with deeds at t + lag, per direction, with p-values.
+
+    Parameters
+    ----------
+    tests : dict of doer to :class:`research.dyad.LeadLag`
+        From :func:`research.lead_lag` for each direction; the dict's keys are
+        the doers, and the target is the other key.
+    unit : str
+        What a lag counts ("months").
+
+    A bar is drawn only where the correlation could be computed (three or more
+    periods with both channels); its label is its permutation p-value.
+    """
+    doers = list(tests)
+    rows = []
+    for doer, t in tests.items():
+        target = next((d for d in doers if d != doer), "")
+        for r in t.table.itertuples():
+            rows.append(
+                {
+                    "direction": _direction(names, doer, target),
+                    "lag": int(r.lag),
+                    "r": None if pd.isna(r.r) else float(r.r),
+                    "n": int(r.n),
+                    "p_value": None if pd.isna(r.p_value) else float(r.p_value),
+                    "label": "" if pd.isna(r.p_value) else f"p={r.p_value:.3f}".rstrip("0"),
+                }
+            )
+    data = pd.DataFrame(rows, columns=["direction", "lag", "r", "n", "p_value", "label"])
+    plain = _plain(data, list(data.columns))
+    # Domains given, not found from the data: with no r computed, Vega would size an empty
+    # legend and offset scale to infinity.
+    directions = list(dict.fromkeys(data["direction"]))
+    base = alt.Chart(plain).encode(
+        x=alt.X(
+            "lag:O",
+            title=f"words lead deeds by (lag, {unit})",
+            axis=alt.Axis(labelAngle=0),
+            scale=alt.Scale(domain=sorted(set(data["lag"].astype(int)))),
+        ),
+        color=alt.Color(
+            "direction:N",
+            scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
+            title="",
+        ),
+        xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
+        tooltip=[
+            "direction:N",
+            alt.Tooltip("lag:O", title=f"lag ({unit})"),
+            alt.Tooltip("r:Q", format=".2f"),
+            alt.Tooltip("n:Q", title="periods compared"),
+            alt.Tooltip("p_value:Q", format=".3f", title="permutation p"),
+        ],
+    )
+    y = alt.Y("r:Q", scale=alt.Scale(domain=[-1, 1]), title="correlation r (words, later deeds)")
+    bars = base.mark_bar().encode(y=y)  # a lag with no r has no bar, but keeps its place
+    # each bar's p-value at its end: above a bar going up, below one going down
+    text = base.encode(y=y, text="label:N", color=alt.value("#444"))
+    labels = alt.layer(
+        text.mark_text(dy=-7, fontSize=9).transform_filter("datum.r >= 0"),
+        text.mark_text(dy=9, fontSize=9).transform_filter("datum.r < 0"),
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#444").encode(y="y:Q")
+    layered = alt.layer(zero, bars, labels).properties(width=width, height=200)
+    return _theme(layered, describe_lead_lag(data, unit))
+
+
+def describe_lead_lag(data: pd.DataFrame, unit: str) -> str:
+    """The lead–lag chart's alt text."""
+    parts = []
+    for direction, g in data.groupby("direction", sort=False):
+        ok = g.dropna(subset=["r"])
+        if ok.empty:
+            parts.append(f"{direction}: not computed (fewer than 3 periods with both channels)")
+            continue
+        top = ok.loc[ok["r"].abs().idxmax()]
+        parts.append(
+            f"{direction}: largest r {signed(float(top['r']))} at lag {int(top['lag'])} "
+            f"({unit}), permutation p {float(top['p_value']):.3f}"
+        )
+    body = "; ".join(parts) + "." if parts else "No direction to test."
+    return "Lead–lag of words and deeds in events: correlation by lag. " + body
+
+
 #: Mimetype a chart's spec travels under beside its SVG, for the interactive page.
 SPEC_MIME = "application/vnd.vegalite.v6+json"
 
@@ -593,8 +920,11 @@ __all__ = [
     "SPEC_MIME",
     "STATUS_ORDER",
     "alignment_chart",
+    "dyad_channels_chart",
+    "dyad_gap_chart",
     "enable",
     "gap_heatmap",
+    "lead_lag_chart",
     "timeline_chart",
     "verdict_chart",
 ]

@@ -137,7 +137,7 @@ def _regular(found: pd.DataFrame, a: str, b: str, freq: str) -> pd.DataFrame:
     grid = pd.DataFrame(
         [(p, d, t) for d, t in ((a, b), (b, a)) for p in periods],
         columns=["period", "doer", "target"],
-    )
+    ).astype({"period": found["period"].dtype})  # also when no event at all: an empty dyad
     out = grid.merge(found, on=["period", "doer", "target"], how="left")
     counts = ["verbal_events", "material_events", "verbal_mentions", "material_mentions"]
     out[counts] = out[counts].fillna(0)
@@ -168,6 +168,8 @@ class LeadLag:
 
     def verdict(self, alpha: float = 0.05, unit: str = "periods") -> str:
         """One sentence a report can print."""
+        if np.isnan(self.p_value):  # no lag had 3 periods with both channels: nothing tested
+            return f"too few {unit} with both words and deeds to test whether words lead deeds"
         if self.p_value < alpha:
             sign = "with" if self.r > 0 else "against"
             when = "in the same period as" if self.best == 0 else f"by {self.best} {unit}"
@@ -223,8 +225,8 @@ def lead_lag(
     strongly trending series are too small; read them as a screen.
     """
     rows = series[series["doer"] == doer].sort_values("period")
-    words = rows[f"verbal_{measure}"].to_numpy(dtype=float)
-    deeds = rows[f"material_{measure}"].to_numpy(dtype=float)
+    words = rows[f"verbal_{measure}"].to_numpy(dtype=float, copy=True)  # writable when empty
+    deeds = rows[f"material_{measure}"].to_numpy(dtype=float, copy=True)
     observed = cross_correlation(words, deeds, max_lag)
     ns = [_corr(words[: len(words) - k], deeds[k:])[1] if k < len(words) else 0
           for k in range(max_lag + 1)]  # fmt: skip

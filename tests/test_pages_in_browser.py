@@ -135,7 +135,7 @@ def test_charts_are_drawn_with_meaningful_alt_text(browser, name):
         assert labels, name
         for label in labels:
             assert label and "No description" not in label and len(label) > 30, (name, label)
-            assert any(w in label for w in ("statement", "verdict", "S score")), label
+            assert any(w in label for w in ("statement", "verdict", "S score", "events")), label
     finally:
         ctx.close()
 
