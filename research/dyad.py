@@ -20,6 +20,7 @@ default; :func:`lead_lag` then asks whether words forecast deeds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import ibis
 import numpy as np
@@ -39,19 +40,41 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def dyad_expr(events: Table, a: str, b: str, freq: str = "M") -> Table:
+def dyad_expr(
+    events: Table,
+    a: str,
+    b: str,
+    freq: str = "M",
+    since: date | None = None,
+    until: date | None = None,
+) -> Table:
     """The dyad series as one Ibis expression over a GDELT events table.
 
     Reads only ``SQLDATE`` (an integer YYYYMMDD), ``Actor1CountryCode``,
     ``Actor2CountryCode``, ``QuadClass``, ``GoldsteinScale`` and
     ``NumMentions``, GDELT's own columns, so the same expression compiles for
     any Ibis backend. Periods with no event in a direction are absent here.
+    ``since`` and ``until`` bound the event day (SQLDATE), both included; on
+    a table with a ``day`` date column (the import's day partitions) the
+    bounds are also set on ``day``, so that an engine reads only those days.
     """
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
     t = events
     a1, a2 = t.Actor1CountryCode, t.Actor2CountryCode
     t = t.filter(((a1 == a) & (a2 == b)) | ((a1 == b) & (a2 == a)))
+    partitioned = "day" in t.columns and t.schema()["day"].is_date()
+    sqldate = t.SQLDATE
+    if since is not None:
+        first = int(f"{since:%Y%m%d}")
+        t = t.filter(sqldate >= first)
+        if partitioned:
+            t = t.filter(t.day >= since)
+    if until is not None:
+        last = int(f"{until:%Y%m%d}")
+        t = t.filter(sqldate <= last)
+        if partitioned:
+            t = t.filter(t.day <= until)
     d = t.SQLDATE.cast("int64")
     day = ibis.date(d // 10000, (d // 100) % 100, d % 100)
     t = t.mutate(
@@ -89,7 +112,14 @@ def dyad_expr(events: Table, a: str, b: str, freq: str = "M") -> Table:
     return g.select(*COLUMNS).order_by(["doer", "period"])
 
 
-def dyad_series(con_or_tables: object, a: str, b: str, freq: str = "M") -> pd.DataFrame:
+def dyad_series(
+    con_or_tables: object,
+    a: str,
+    b: str,
+    freq: str = "M",
+    since: date | None = None,
+    until: date | None = None,
+) -> pd.DataFrame:
     """Words (verbal events) against deeds (material events) between two states.
 
     Parameters
@@ -103,6 +133,10 @@ def dyad_series(con_or_tables: object, a: str, b: str, freq: str = "M") -> pd.Da
         CAMEO country codes (ISO 3166 alpha-3), e.g. ``"RUS"``, ``"IRN"``.
     freq : {"D", "W", "M", "Q", "Y"}
         Period length.
+    since, until : datetime.date, optional
+        First and last event day (SQLDATE) counted. On the import's day
+        partitions (:func:`research.gdelt.write_parquet`) only those days'
+        files are read.
 
     Returns
     -------
@@ -122,7 +156,7 @@ def dyad_series(con_or_tables: object, a: str, b: str, freq: str = "M") -> pd.Da
     0 2019-10-01  RUS              0               NaN                0
     1 2019-10-01  IRN              5               6.4                0
     """
-    expr = dyad_expr(events_table(con_or_tables), a, b, freq)
+    expr = dyad_expr(events_table(con_or_tables), a, b, freq, since, until)
     return _regular(run(expr), a, b, freq)
 
 

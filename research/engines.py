@@ -9,6 +9,7 @@ default engine. Nothing here knows what an analysis computes.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import ibis
@@ -18,6 +19,8 @@ from ibis.expr.types import Table
 
 #: The name an engine's GDELT events table has (``con.table(EVENTS)``).
 EVENTS = "gdelt_events"
+#: A day partition's folder, as :func:`research.gdelt.write_parquet` names it.
+_PARTITION = re.compile(r"day=[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def duckdb(
@@ -82,6 +85,12 @@ def events_table(source: object, con: BaseBackend | None = None) -> Table:
     ``source`` may be an Ibis table (used as it is), an Ibis connection (its
     table named :data:`EVENTS`), a pandas DataFrame (registered on ``con``,
     or a new DuckDB connection), or a Parquet file, directory or glob.
+
+    A directory the import wrote (:func:`research.gdelt.write_parquet`: one
+    ``day=YYYY-MM-DD`` folder per event day) is read with Hive partitioning:
+    its ``day`` column (a date) comes from the folder names, and a filter on
+    ``day`` reads only the folders of the days it keeps (DuckDB prunes them
+    before opening a file).
     """
     if isinstance(source, Table):
         return source
@@ -92,6 +101,9 @@ def events_table(source: object, con: BaseBackend | None = None) -> Table:
         return _register(con, source)
     if isinstance(source, str | Path):
         path = Path(source)
+        if path.is_dir() and any(_PARTITION.fullmatch(p.name) for p in path.iterdir()):
+            pattern = str(path / "day=*" / "*.parquet")
+            return con.read_parquet(pattern, table_name=EVENTS, hive_partitioning=True)
         pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(source)
         return con.read_parquet(pattern, table_name=EVENTS)
     raise TypeError(
