@@ -55,7 +55,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -149,9 +148,7 @@ class Generator:
         self.rng = np.random.default_rng(seed)
         self.next_id = FIRST_ID
         with COUNTRIES.open(encoding="utf-8") as f:
-            labels = dict(
-                line.split("\t", 1) for line in f.read().splitlines()[1:] if "\t" in line
-            )
+            labels = dict(line.split("\t", 1) for line in f.read().splitlines()[1:] if "\t" in line)
         self.names = [labels.get(c, c).upper() for c in self.countries]
 
     def chunk(self, n: int, added: datetime) -> pa.Table:
@@ -212,7 +209,10 @@ class Generator:
             fips = _take([x[:2] for x in self.countries], c).to_numpy(zero_copy_only=False)
             lat = np.round(rng.uniform(-60, 70, n), 4)
             lon = np.round(rng.uniform(-180, 180, n), 4)
-            text_or_empty = lambda v: pa.array(np.where(missing, "", v))  # noqa: E731
+
+            def text_or_empty(v, missing=missing):
+                return pa.array(np.where(missing, "", v))
+
             cols[f"{g}Geo_Type"] = pa.array(gtype.astype(np.int64))
             cols[f"{g}Geo_FullName"] = text_or_empty(
                 _take(self.names, c).to_numpy(zero_copy_only=False)
@@ -227,7 +227,9 @@ class Generator:
         article = ids // 3  # about three events coded from each article
         outlet = article % 997
         cols["SOURCEURL"] = _cat(
-            "https://outlet", pa.array(outlet).cast(pa.string()), ".example.org/news/",
+            "https://outlet",
+            pa.array(outlet).cast(pa.string()),
+            ".example.org/news/",
             pa.array(article).cast(pa.string()),
         )
         return pa.table({c: cols[c] for c in COLUMNS})
@@ -277,3 +279,388 @@ def generate(work: Path, rows: int, file_rows: int, seed: int, days: int, log) -
         "countries": len(gen.countries),
         "top_countries": gen.countries[:6],
     }
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+def _status_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _child(step: str, *args: str) -> dict:
+    """Run one step in a fresh process; it reports its seconds and peak RSS (VmHWM)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", step, *args]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"{step} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["wall_seconds"] = round(wall, 2)
+    return report
+
+
+def run_child(step: str, args: list[str]) -> None:
+    """The child side of :func:`_child`: one step, then one JSON line."""
+    t = time.perf_counter()
+    out: dict = {}
+    if step == "import":  # the CLI itself, in this process
+        from research.cli import main
+
+        csv_dir, dest = args
+        code = main(["import", "gdelt", csv_dir, "--parquet", dest])
+        if code != 0:
+            raise SystemExit(code)
+    elif step == "duckdb-copy":
+        csv_dir, dest, memory, tmp = args
+        con = _duckdb(memory, tmp)
+        con.sql(
+            f"COPY (SELECT *, make_date(SQLDATE // 10000, SQLDATE // 100 % 100, SQLDATE % 100) "
+            f"AS day FROM {_read_csv(csv_dir)}) TO '{dest}' (FORMAT parquet, PARTITION_BY (day))"
+        )
+    elif step == "dyad":
+        dest, a, b, memory, tmp = args
+        from research import engines
+        from research.dyad import dyad_series
+
+        con = engines.duckdb(threads=2, memory_limit=memory, temp_directory=tmp)
+        out["rows"] = len(dyad_series(engines.events_table(dest, con), a, b))
+    out["seconds"] = round(time.perf_counter() - t, 3)
+    hwm = _status_kb("VmHWM")
+    out["peak_rss_mb"] = None if hwm is None else round(hwm / 1024, 1)
+    print(json.dumps(out))
+
+
+def _duckdb(memory: str, tmp: str):
+    import duckdb
+
+    return duckdb.connect(
+        config={"threads": 2, "memory_limit": memory, "temp_directory": tmp,
+                "preserve_insertion_order": False}
+    )  # fmt: skip
+
+
+def _read_csv(csv_dir: str) -> str:
+    """DuckDB's reader for the exports: headerless TSV, no quoting, the import's types."""
+    ints = {"GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "IsRootEvent", "QuadClass",
+            "NumMentions", "NumSources", "NumArticles", "DATEADDED",
+            "Actor1Geo_Type", "Actor2Geo_Type", "ActionGeo_Type"}  # fmt: skip
+    floats = {"FractionDate", "GoldsteinScale", "AvgTone"} | {
+        f"{a}Geo_{p}" for a in ("Actor1", "Actor2", "Action") for p in ("Lat", "Long")
+    }
+    kind = {**{c: "VARCHAR" for c in COLUMNS}, **dict.fromkeys(ints, "BIGINT"),
+            **dict.fromkeys(floats, "DOUBLE")}  # fmt: skip
+    columns = ", ".join(f"'{c}': '{kind[c]}'" for c in COLUMNS)
+    return (
+        f"read_csv('{csv_dir}/*.export.CSV', delim = '\\t', header = false, quote = '', "
+        f"escape = '', auto_detect = false, columns = {{{columns}}})"
+    )
+
+
+def hand_sql(source: str, a: str, b: str, where: str = "") -> str:
+    """The dyad series (monthly) in one hand-written DuckDB query: filter, aggregate, then
+    every month from the first to the last in both directions (a -> b first)."""
+    verbal, material = "q IN (1, 3)", "q IN (2, 4)"
+    return f"""
+WITH e AS (
+  SELECT date_trunc('month', make_date(SQLDATE // 10000, SQLDATE // 100 % 100, SQLDATE % 100))
+           AS period,
+         Actor1CountryCode AS doer, Actor2CountryCode AS target, QuadClass AS q,
+         GoldsteinScale AS g, CAST(NumMentions AS DOUBLE) AS w
+  FROM {source}
+  WHERE ((Actor1CountryCode = '{a}' AND Actor2CountryCode = '{b}')
+      OR (Actor1CountryCode = '{b}' AND Actor2CountryCode = '{a}')) {where}
+), agg AS (
+  SELECT period, doer, target,
+    count(*) FILTER (WHERE {verbal}) AS verbal_events,
+    count(*) FILTER (WHERE {material}) AS material_events,
+    sum(w) FILTER (WHERE {verbal}) AS verbal_mentions,
+    sum(w) FILTER (WHERE {material}) AS material_mentions,
+    sum(w * g) FILTER (WHERE {verbal}) / nullif(sum(w) FILTER (WHERE {verbal}), 0)
+      AS verbal_goldstein,
+    sum(w * g) FILTER (WHERE {material}) / nullif(sum(w) FILTER (WHERE {material}), 0)
+      AS material_goldstein,
+    count(*) FILTER (WHERE q = 1) / nullif(count(*) FILTER (WHERE {verbal}), 0)
+      AS verbal_cooperation,
+    count(*) FILTER (WHERE q = 2) / nullif(count(*) FILTER (WHERE {material}), 0)
+      AS material_cooperation
+  FROM e GROUP BY ALL
+), grid AS (
+  SELECT CAST(p.period AS DATE) AS period, d.doer, d.target, d.o
+  FROM (SELECT min(period) AS lo, max(period) AS hi FROM agg) AS span,
+       generate_series(span.lo, span.hi, INTERVAL 1 MONTH) AS p(period),
+       (VALUES ('{a}', '{b}', 0), ('{b}', '{a}', 1)) AS d(doer, target, o)
+)
+SELECT grid.period, grid.doer, grid.target,
+  coalesce(agg.verbal_events, 0) AS verbal_events,
+  coalesce(agg.material_events, 0) AS material_events,
+  coalesce(agg.verbal_mentions, 0) AS verbal_mentions,
+  coalesce(agg.material_mentions, 0) AS material_mentions,
+  agg.verbal_goldstein, agg.material_goldstein,
+  agg.verbal_cooperation, agg.material_cooperation,
+  agg.verbal_goldstein - agg.material_goldstein AS gap_goldstein,
+  agg.verbal_cooperation - agg.material_cooperation AS gap_cooperation
+FROM grid LEFT JOIN agg USING (period, doer, target)
+ORDER BY grid.o, grid.period
+"""
+
+
+def _same(series, hand) -> tuple[bool, str]:
+    """Cell by cell: counts exactly, means within 1e-9 relative."""
+    import pandas as pd
+
+    if list(series.columns) != list(hand.columns) or len(series) != len(hand):
+        return False, f"shape {series.shape} vs {hand.shape}"
+    for c in series.columns:
+        x, y = series[c], hand[c]
+        if c == "period":
+            ok = (pd.to_datetime(x).to_numpy() == pd.to_datetime(y).to_numpy()).all()
+        elif x.dtype == object or str(x.dtype).startswith("str"):
+            ok = (x.astype(str).to_numpy() == y.astype(str).to_numpy()).all()
+        else:
+            xa, ya = x.to_numpy(dtype=float), y.to_numpy(dtype=float, na_value=np.nan)
+            ok = np.allclose(xa, ya, rtol=1e-9, atol=1e-12, equal_nan=True)
+        if not ok:
+            return False, f"column {c} differs"
+    return True, ""
+
+
+def _best(fn, repeat: int) -> tuple[float, list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(round(time.perf_counter() - t, 4))
+    return min(times), times, result
+
+
+def bench_dyad(dest: Path, flat: Path, a: str, b: str, args, log) -> dict:
+    from research import engines
+    from research.dyad import dyad_series
+
+    memory, tmp = args.memory_limit, str(args.work / "duckdb-tmp")
+    out: dict = {"dyad": [a, b]}
+    since, until = date(2024, 3, 1), date(2024, 5, 31)
+    cases = {
+        "partitioned": (dest, f"read_parquet('{dest}/day=*/*.parquet', hive_partitioning = true)",
+                        "", {}),
+        "partitioned_window": (dest,
+            f"read_parquet('{dest}/day=*/*.parquet', hive_partitioning = true)",
+            f"AND day BETWEEN DATE '{since}' AND DATE '{until}' "
+            f"AND SQLDATE BETWEEN {since:%Y%m%d} AND {until:%Y%m%d}",
+            {"since": since, "until": until}),
+        "flat": (flat, f"read_parquet('{flat}/*.parquet')", "", {}),
+    }  # fmt: skip
+    ok = True
+    for name, (path, source, where, window) in cases.items():
+
+        def ours(path=path, window=window):
+            con = engines.duckdb(threads=2, memory_limit=memory, temp_directory=tmp)
+            return dyad_series(engines.events_table(path, con), a, b, **window)
+
+        def theirs(source=source, where=where):
+            return _duckdb(memory, tmp).sql(hand_sql(source, a, b, where)).df()
+
+        ours(), theirs()  # warm: file cache and imports
+        s_best, s_times, series = _best(ours, args.repeat)
+        h_best, h_times, hand = _best(theirs, args.repeat)
+        same, why = _same(series, hand)
+        ok &= same
+        out[name] = {
+            "dyad_series_seconds": s_best, "duckdb_sql_seconds": h_best,
+            "ratio": round(s_best / h_best, 3), "equal": same, "why": why,
+            "runs": {"dyad_series": s_times, "duckdb_sql": h_times}, "series_rows": len(series),
+            "events_in_dyad": int(series[["verbal_events", "material_events"]].to_numpy().sum()),
+        }  # fmt: skip
+        log(f"dyad {a}-{b} {name}: dyad_series {s_best:.3f} s, hand-written DuckDB SQL "
+            f"{h_best:.3f} s, ratio {s_best / h_best:.2f}, equal={same} {why}")  # fmt: skip
+    out["ok"] = ok
+    return out
+
+
+def bench_spark(flat: Path, files: int, a: str, b: str, args, log) -> dict:
+    """dyad_series on Spark local against DuckDB on the first ``files`` Parquet files."""
+    from research import engines
+    from research.dyad import dyad_series
+
+    subset = args.work / "spark-input"
+    subset.mkdir(exist_ok=True)
+    for f in sorted(flat.glob("*.parquet"))[:files]:
+        (subset / f.name).symlink_to(f)
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in subset.iterdir())
+    t = time.perf_counter()
+    spark = engines.spark(cores=2)
+    start = time.perf_counter() - t
+    try:
+        table = spark.read_parquet(str(subset))
+        dyad_series(table, a, b)  # warm: the JVM compiles on first use
+        s_best, s_times, on_spark = _best(lambda: dyad_series(table, a, b), args.repeat)
+    finally:
+        spark._session.stop()
+    con = engines.duckdb(threads=2)
+    d_best, d_times, on_duckdb = _best(
+        lambda: dyad_series(engines.events_table(subset, con), a, b), args.repeat
+    )
+    same, why = _same(on_spark, on_duckdb)
+    log(
+        f"spark at {rows:,} rows: session start {start:.1f} s, dyad_series {s_best:.2f} s "
+        f"on Spark vs {d_best:.3f} s on DuckDB ({s_best / d_best:.1f}x), equal={same} {why}"
+    )
+    return {"rows": rows, "session_start_seconds": round(start, 1), "spark_seconds": s_best,
+            "duckdb_seconds": d_best, "ratio": round(s_best / d_best, 2), "equal": same,
+            "runs": {"spark": s_times, "duckdb": d_times}}  # fmt: skip
+
+
+def machine() -> dict:
+    import duckdb
+    import pandas as pd
+    import pyarrow
+
+    cpu = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                       None)  # fmt: skip
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+        "pandas": pd.__version__, "pyarrow": pyarrow.__version__, "duckdb": duckdb.__version__,
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }  # fmt: skip
+
+
+def commit() -> str | None:
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)  # fmt: skip
+    return head.stdout.strip() or None
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rows", type=int, default=10_000_000)
+    p.add_argument("--file-rows", type=int, default=50_000, help="rows per export file")
+    p.add_argument("--days", type=int, default=730, help="event days spanned")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--work", type=Path, help="working directory (default: a temporary one)")
+    p.add_argument("--keep", action="store_true", help="keep the working directory")
+    p.add_argument("--spark-rows", type=int, default=1_000_000)
+    p.add_argument("--no-spark", action="store_true")
+    p.add_argument("--memory-limit", default="2GB", help="DuckDB memory_limit (it spills past it)")
+    p.add_argument("--dyad", default="RUS,IRN")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results-events.jsonl")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        run_child(args.child, args.child_args)
+        return 0
+    own = args.work is None
+    args.work = Path(args.work or tempfile.mkdtemp(prefix="bench-events-"))
+    args.work.mkdir(parents=True, exist_ok=True)
+    (args.work / "duckdb-tmp").mkdir(exist_ok=True)
+    a, b = args.dyad.split(",")
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    result: dict = {"bench": "events", "rows": args.rows, "file_rows": args.file_rows,
+                    "days": args.days, "seed": args.seed, "memory_limit": args.memory_limit,
+                    "when": datetime.now().isoformat(timespec="seconds"), "commit": commit(),
+                    "machine": machine()}  # fmt: skip
+    ok = True
+    try:
+        csv_dir, flat = args.work / "csv", args.work / "flat"
+        if csv_dir.exists():
+            n = len(list(csv_dir.iterdir()))
+            log(f"reusing {n} export files in {csv_dir}")
+            result["data"] = {"files": n, "reused": True}
+        else:
+            result["data"] = generate(args.work, args.rows, args.file_rows, args.seed,
+                                      args.days, log)  # fmt: skip
+        dest, duck = args.work / "imported", args.work / "duckdb-copy"
+        for d in (dest, duck):
+            shutil.rmtree(d, ignore_errors=True)
+        imp = _child("import", str(csv_dir), str(dest))
+        parts = sorted(dest.iterdir())
+        total = sum(pq.ParquetFile(f).metadata.num_rows for p in parts for f in p.iterdir())
+        ok &= total == args.rows
+        log(f"research import gdelt --parquet: {imp['seconds']:.1f} s, "
+            f"{args.rows / imp['seconds']:,.0f} rows/s, peak RSS {imp['peak_rss_mb']:,.0f} MB, "
+            f"{total:,} rows in {len(parts)} day partitions")  # fmt: skip
+        import duckdb
+
+        t = time.perf_counter()
+        counted = (
+            _duckdb(args.memory_limit, str(args.work / "duckdb-tmp"))
+            .sql(f"SELECT count(*) FROM {_read_csv(str(csv_dir))}")
+            .fetchall()[0][0]
+        )
+        read_seconds = time.perf_counter() - t
+        ok &= counted == args.rows
+        copy = _child("duckdb-copy", str(csv_dir), str(duck), args.memory_limit,
+                      str(args.work / "duckdb-tmp"))  # fmt: skip
+        log(
+            f"duckdb read_csv (count): {read_seconds:.1f} s, {args.rows / read_seconds:,.0f} "
+            f"rows/s; read_csv + COPY to day partitions: {copy['seconds']:.1f} s, "
+            f"{args.rows / copy['seconds']:,.0f} rows/s, peak RSS {copy['peak_rss_mb']:,.0f} MB"
+        )
+        result["import"] = {
+            "seconds": imp["seconds"], "rows_per_second": round(args.rows / imp["seconds"]),
+            "peak_rss_mb": imp["peak_rss_mb"], "rows_written": total, "partitions": len(parts),
+            "duckdb_read_csv_seconds": round(read_seconds, 2),
+            "duckdb_read_csv_rows_per_second": round(args.rows / read_seconds),
+            "duckdb_copy_seconds": copy["seconds"],
+            "duckdb_copy_rows_per_second": round(args.rows / copy["seconds"]),
+            "duckdb_copy_peak_rss_mb": copy["peak_rss_mb"],
+            "ratio_vs_read_csv": round(imp["seconds"] / read_seconds, 2),
+            "ratio_vs_copy": round(imp["seconds"] / copy["seconds"], 2),
+        }  # fmt: skip
+        del duckdb
+        result["dyad"] = bench_dyad(dest, flat, a, b, args, log)
+        ok &= result["dyad"]["ok"]
+        rss = _child("dyad", str(dest), a, b, args.memory_limit, str(args.work / "duckdb-tmp"))
+        result["dyad"]["child_peak_rss_mb"] = rss["peak_rss_mb"]
+        result["peak_rss_mb"] = max(imp["peak_rss_mb"], copy["peak_rss_mb"], rss["peak_rss_mb"])
+        log(
+            f"peak RSS: import {imp['peak_rss_mb']:,.0f} MB, DuckDB COPY "
+            f"{copy['peak_rss_mb']:,.0f} MB, dyad series {rss['peak_rss_mb']:,.0f} MB"
+        )
+        if args.no_spark:
+            result["spark"] = {"skipped": "--no-spark"}
+        else:
+            files = max(1, min(args.spark_rows, args.rows) // args.file_rows)
+            if args.rows > args.spark_rows:
+                log(f"spark: run on the first {files * args.file_rows:,} rows, not all "
+                    f"{args.rows:,}: Spark local on 2 cores reads the 61 columns' Parquet "
+                    "several times slower than DuckDB, so the full size would take minutes "
+                    "per run (--spark-rows to change)")  # fmt: skip
+            result["spark"] = bench_spark(flat, files, a, b, args, log)
+            ok &= result["spark"]["equal"]
+    finally:
+        if own and not args.keep:
+            shutil.rmtree(args.work, ignore_errors=True)
+    result["ok"] = bool(ok)
+    result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+    line = json.dumps(result)
+    with args.out.open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    print(line)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -803,7 +803,8 @@ def write_parquet(
             parts = []
             for path, k in staged[number]:
                 if path not in readers:
-                    readers[path] = pa.ipc.open_file(pa.memory_map(str(path)))
+                    # read, not mapped: mapped pages would stay resident (and counted)
+                    readers[path] = pa.ipc.open_file(pa.OSFile(str(path)))
                 parts.append(
                     pa.Table.from_batches([readers[path].get_batch(k)]).drop_columns("day")
                 )
