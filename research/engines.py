@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ibis
 import pandas as pd
+import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
@@ -79,6 +80,24 @@ def _register(con: BaseBackend, frame: pd.DataFrame) -> Table:
     return con.create_table(EVENTS, frame, overwrite=True)
 
 
+def _duckdb_days(con: BaseBackend, path: Path, pattern: str) -> Table:
+    """The day partitions as one DuckDB query, its schema that of a file of theirs.
+
+    Ibis would otherwise make a view and ask DuckDB for its schema, listing
+    and opening the partitions twice before the query runs; a query whose
+    schema is given is listed once, by the query itself.
+    """
+    first = next(path.glob("day=*/*.parquet"))
+    fields = dict(ibis.Schema.from_pyarrow(pq.read_schema(first)).items())
+    fields["day"] = ibis.dtype("date")
+    text = pattern.replace("'", "''")
+    query = (
+        f"SELECT * FROM read_parquet('{text}', hive_partitioning = true, "
+        "hive_types = {'day': 'DATE'})"
+    )
+    return con.sql(query, schema=ibis.schema(fields))
+
+
 def events_table(source: object, con: BaseBackend | None = None) -> Table:
     """GDELT events as an Ibis table, whatever form they come in.
 
@@ -103,6 +122,8 @@ def events_table(source: object, con: BaseBackend | None = None) -> Table:
         path = Path(source)
         if path.is_dir() and any(_PARTITION.fullmatch(p.name) for p in path.iterdir()):
             pattern = str(path / "day=*" / "*.parquet")
+            if con.name == "duckdb":
+                return _duckdb_days(con, path, pattern)
             return con.read_parquet(pattern, table_name=EVENTS, hive_partitioning=True)
         pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(source)
         return con.read_parquet(pattern, table_name=EVENTS)

@@ -190,3 +190,19 @@ def test_import_command_writes_the_dataset_with_parquet(tmp_path):
     assert f"{dest}: 190 rows in" in out.stdout
     assert len(_read(dest)) == 190
     shutil.rmtree(dest)
+
+
+def _cells(column: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in column.astype(object)]
+
+
+def test_the_engine_reads_every_column_as_the_import_wrote_it(tmp_path):
+    dest = tmp_path / "events"
+    write_parquet([EXPORT], dest)
+    got = engines.run(engines.events_table(dest)).sort_values("GLOBALEVENTID")
+    expected = _in_memory()
+    assert sorted(got.columns) == sorted(expected.columns)  # day last: it is the folder's
+    for c in ("EventCode", "Actor2Geo_Lat", "GoldsteinScale", "SOURCEURL", "file", "line"):
+        assert _cells(got[c]) == _cells(expected[c]), c
+    assert [pd.Timestamp(d) for d in got["day"]] == expected["day"].tolist()
+    assert [pd.Timestamp(d) for d in got["added"]] == expected["added"].tolist()
