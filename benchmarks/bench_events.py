@@ -496,7 +496,8 @@ def bench_spark(flat: Path, files: int, a: str, b: str, args, log) -> dict:
     subset = args.work / "spark-input"
     subset.mkdir(exist_ok=True)
     for f in sorted(flat.glob("*.parquet"))[:files]:
-        (subset / f.name).symlink_to(f)
+        if not (subset / f.name).exists():
+            (subset / f.name).symlink_to(f)
     rows = sum(pq.ParquetFile(f).metadata.num_rows for f in subset.iterdir())
     t = time.perf_counter()
     spark = engines.spark(cores=2)

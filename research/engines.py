@@ -80,21 +80,21 @@ def _register(con: BaseBackend, frame: pd.DataFrame) -> Table:
     return con.create_table(EVENTS, frame, overwrite=True)
 
 
-def _duckdb_days(con: BaseBackend, path: Path, pattern: str) -> Table:
-    """The day partitions as one DuckDB query, its schema that of a file of theirs.
+def _duckdb_parquet(con: BaseBackend, pattern: str, first: Path, days: bool) -> Table:
+    """Parquet files as one DuckDB query whose schema is that of the first file.
 
     Ibis would otherwise make a view and ask DuckDB for its schema, listing
-    and opening the partitions twice before the query runs; a query whose
-    schema is given is listed once, by the query itself.
+    and opening the files twice before the query runs; a query whose schema
+    is given is listed once, by the query itself. With ``days``, the
+    ``day=YYYY-MM-DD`` folders give the column ``day`` (a date).
     """
-    first = next(path.glob("day=*/*.parquet"))
     fields = dict(ibis.Schema.from_pyarrow(pq.read_schema(first)).items())
-    fields["day"] = ibis.dtype("date")
+    options = ""
+    if days:
+        fields["day"] = ibis.dtype("date")
+        options = ", hive_partitioning = true, hive_types = {'day': 'DATE'}"
     text = pattern.replace("'", "''")
-    query = (
-        f"SELECT * FROM read_parquet('{text}', hive_partitioning = true, "
-        "hive_types = {'day': 'DATE'})"
-    )
+    query = f"SELECT * FROM read_parquet('{text}'{options})"
     return con.sql(query, schema=ibis.schema(fields))
 
 
@@ -120,12 +120,18 @@ def events_table(source: object, con: BaseBackend | None = None) -> Table:
         return _register(con, source)
     if isinstance(source, str | Path):
         path = Path(source)
-        if path.is_dir() and any(_PARTITION.fullmatch(p.name) for p in path.iterdir()):
-            pattern = str(path / "day=*" / "*.parquet")
-            if con.name == "duckdb":
-                return _duckdb_days(con, path, pattern)
+        days = path.is_dir() and any(_PARTITION.fullmatch(p.name) for p in path.iterdir())
+        if days:
+            pattern, found = str(path / "day=*" / "*.parquet"), path.glob("day=*/*.parquet")
+        elif path.is_dir():
+            pattern, found = str(path / "**" / "*.parquet"), path.glob("**/*.parquet")
+        else:
+            pattern, found = str(source), iter([path] if path.is_file() else [])
+        first = next(found, None)
+        if con.name == "duckdb" and first is not None:
+            return _duckdb_parquet(con, pattern, first, days)
+        if days:
             return con.read_parquet(pattern, table_name=EVENTS, hive_partitioning=True)
-        pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(source)
         return con.read_parquet(pattern, table_name=EVENTS)
     raise TypeError(
         "expected an Ibis table or connection, a DataFrame or a Parquet path, "
