@@ -206,3 +206,19 @@ def test_the_engine_reads_every_column_as_the_import_wrote_it(tmp_path):
         assert _cells(got[c]) == _cells(expected[c]), c
     assert [pd.Timestamp(d) for d in got["day"]] == expected["day"].tolist()
     assert [pd.Timestamp(d) for d in got["added"]] == expected["added"].tolist()
+
+
+def test_import_command_writes_the_dataset_and_the_case_candidates_together(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("candidates"))
+    dest = tmp_path / "events"
+    out = subprocess.run(
+        [sys.executable, "-m", "research", "import", "gdelt", str(FIXTURE), "--actors", "RUS,IRN",
+         "--case", "russia-iran", "--data-dir", str(data), "--parquet", str(dest)],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert f"{dest}: 5 rows in 1 day partitions" in out.stdout
+    assert "1 candidates (1 new, 0 decided)" in out.stdout  # the review flow as before
+    assert _read(dest)["GLOBALEVENTID"].tolist() == [881991936, 881991937, 881991938,
+                                                     881991958, 881991959]  # fmt: skip
