@@ -46,10 +46,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_say_do.py --positions 100000 --events 1000000
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_build.py --scale 100
+	$(BIN)/python benchmarks/bench_events.py --rows 10000000
 
-# The largest say-do size of the issue: minutes and several GB for the DuckDB baseline.
+# The largest sizes of the issue: the say-do at 1M x 10M (minutes and several GB for the
+# DuckDB baseline), and event data at 100M rows (about 40 GB of export files written to a
+# temporary directory, BENCH_TMP to choose where; an hour or more on 2 cores).
+BENCH_TMP ?= $(or $(TMPDIR),/tmp)
 bench-large: $(STAMP)
 	$(BIN)/python benchmarks/bench_say_do.py --positions 1000000 --events 10000000 --repeat 1 --no-evidence
+	TMPDIR=$(BENCH_TMP) $(BIN)/python benchmarks/bench_events.py --rows 100000000 --repeat 1
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .hypothesis

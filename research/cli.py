@@ -146,16 +146,28 @@ def _day(text: str):
 
 
 def _import_gdelt(args: argparse.Namespace) -> int:
-    from research.gdelt import read_export
+    from research.gdelt import read_export, write_parquet
     from research.problems import DataError
 
     actors = [a.strip() for a in (args.actors or "").split(",") if a.strip()]
+    if args.parquet:
+        try:
+            written = write_parquet(
+                args.paths, args.parquet, actors=actors, since=args.since, until=args.until
+            )
+        except DataError as e:
+            print(f"research import gdelt: {e}", file=sys.stderr)
+            return 1
+        print(written.summary())
+        if not args.case:
+            return 0
     try:
         export = read_export(args.paths, actors=actors, since=args.since, until=args.until)
     except DataError as e:
         print(f"research import gdelt: {e}", file=sys.stderr)
         return 1
-    print(export.summary())
+    if not args.parquet:
+        print(export.summary())
     if args.case:
         from research.review import ReviewError, import_candidates, paths
 
@@ -482,6 +494,12 @@ def parser() -> argparse.ArgumentParser:
         help="CAMEO country codes (ISO-3): keep events between them (one code: involving it)",
     )
     g.add_argument("--case", help="write the rows as candidates for review in this case")
+    g.add_argument(
+        "--parquet",
+        metavar="DIR",
+        help="write the rows to a Parquet dataset partitioned by event day (DIR/day=YYYY-MM-DD/), "
+        "merged with the one already there; replaced whole, never half-written",
+    )
     g.add_argument("--data-dir", help="data directory (default: bundled data/)")
     g.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first event day kept")
     g.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last event day kept")

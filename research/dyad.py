@@ -20,6 +20,7 @@ default; :func:`lead_lag` then asks whether words forecast deeds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import ibis
 import numpy as np
@@ -39,19 +40,27 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def dyad_expr(events: Table, a: str, b: str, freq: str = "M") -> Table:
-    """The dyad series as one Ibis expression over a GDELT events table.
-
-    Reads only ``SQLDATE`` (an integer YYYYMMDD), ``Actor1CountryCode``,
-    ``Actor2CountryCode``, ``QuadClass``, ``GoldsteinScale`` and
-    ``NumMentions``, GDELT's own columns, so the same expression compiles for
-    any Ibis backend. Periods with no event in a direction are absent here.
-    """
+def _sums(
+    events: Table, a: str, b: str, freq: str, since: date | None, until: date | None
+) -> Table:
+    """Per period and direction, the counts and sums the series' means are made of."""
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
     t = events
     a1, a2 = t.Actor1CountryCode, t.Actor2CountryCode
     t = t.filter(((a1 == a) & (a2 == b)) | ((a1 == b) & (a2 == a)))
+    partitioned = "day" in t.columns and t.schema()["day"].is_date()
+    sqldate = t.SQLDATE
+    if since is not None:
+        first = int(f"{since:%Y%m%d}")
+        t = t.filter(sqldate >= first)
+        if partitioned:
+            t = t.filter(t.day >= since)
+    if until is not None:
+        last = int(f"{until:%Y%m%d}")
+        t = t.filter(sqldate <= last)
+        if partitioned:
+            t = t.filter(t.day <= until)
     d = t.SQLDATE.cast("int64")
     day = ibis.date(d // 10000, (d // 100) % 100, d % 100)
     t = t.mutate(
@@ -72,6 +81,28 @@ def dyad_expr(events: Table, a: str, b: str, freq: str = "M") -> Table:
         _verbal_coop=t.QuadClass.count(where=t.QuadClass == 1),
         _material_coop=t.QuadClass.count(where=t.QuadClass == 2),
     )
+    return g
+
+
+def dyad_expr(
+    events: Table,
+    a: str,
+    b: str,
+    freq: str = "M",
+    since: date | None = None,
+    until: date | None = None,
+) -> Table:
+    """The dyad series as one Ibis expression over a GDELT events table.
+
+    Reads only ``SQLDATE`` (an integer YYYYMMDD), ``Actor1CountryCode``,
+    ``Actor2CountryCode``, ``QuadClass``, ``GoldsteinScale`` and
+    ``NumMentions``, GDELT's own columns, so the same expression compiles for
+    any Ibis backend. Periods with no event in a direction are absent here.
+    ``since`` and ``until`` bound the event day (SQLDATE), both included; on
+    a table with a ``day`` date column (the import's day partitions) the
+    bounds are also set on ``day``, so that an engine reads only those days.
+    """
+    g = _sums(events, a, b, freq, since, until)
 
     def ratio(num, den):
         return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null())
@@ -89,7 +120,14 @@ def dyad_expr(events: Table, a: str, b: str, freq: str = "M") -> Table:
     return g.select(*COLUMNS).order_by(["doer", "period"])
 
 
-def dyad_series(con_or_tables: object, a: str, b: str, freq: str = "M") -> pd.DataFrame:
+def dyad_series(
+    con_or_tables: object,
+    a: str,
+    b: str,
+    freq: str = "M",
+    since: date | None = None,
+    until: date | None = None,
+) -> pd.DataFrame:
     """Words (verbal events) against deeds (material events) between two states.
 
     Parameters
@@ -103,6 +141,10 @@ def dyad_series(con_or_tables: object, a: str, b: str, freq: str = "M") -> pd.Da
         CAMEO country codes (ISO 3166 alpha-3), e.g. ``"RUS"``, ``"IRN"``.
     freq : {"D", "W", "M", "Q", "Y"}
         Period length.
+    since, until : datetime.date, optional
+        First and last event day (SQLDATE) counted. On the import's day
+        partitions (:func:`research.gdelt.write_parquet`) only those days'
+        files are read.
 
     Returns
     -------
@@ -122,8 +164,33 @@ def dyad_series(con_or_tables: object, a: str, b: str, freq: str = "M") -> pd.Da
     0 2019-10-01  RUS              0               NaN                0
     1 2019-10-01  IRN              5               6.4                0
     """
-    expr = dyad_expr(events_table(con_or_tables), a, b, freq)
-    return _regular(run(expr), a, b, freq)
+    # The engine counts and sums; the means and gaps, a few divisions per period, are
+    # computed here (the same IEEE operations dyad_expr asks the engine for): a smaller
+    # expression compiles in a fraction of the time, which is most of the cost on small
+    # inputs.
+    found = run(_sums(events_table(con_or_tables), a, b, freq, since, until))
+    return _regular(_means(found), a, b, freq)
+
+
+def _means(sums: pd.DataFrame) -> pd.DataFrame:
+    """:func:`dyad_expr`'s columns from :func:`_sums`' (missing where a channel is empty)."""
+
+    def ratio(num: str, den: str) -> np.ndarray:
+        n = sums[num].to_numpy(dtype=float, na_value=np.nan)
+        d = sums[den].to_numpy(dtype=float, na_value=np.nan)
+        out = np.full(len(sums), np.nan)
+        np.divide(n, d, out=out, where=d > 0)
+        return out
+
+    out = sums.assign(
+        verbal_goldstein=ratio("_verbal_wg", "verbal_mentions"),
+        material_goldstein=ratio("_material_wg", "material_mentions"),
+        verbal_cooperation=ratio("_verbal_coop", "verbal_events"),
+        material_cooperation=ratio("_material_coop", "material_events"),
+    )
+    out["gap_goldstein"] = out["verbal_goldstein"] - out["material_goldstein"]
+    out["gap_cooperation"] = out["verbal_cooperation"] - out["material_cooperation"]
+    return out[list(COLUMNS)]
 
 
 def _regular(found: pd.DataFrame, a: str, b: str, freq: str) -> pd.DataFrame:

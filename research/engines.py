@@ -9,15 +9,19 @@ default engine. Nothing here knows what an analysis computes.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import ibis
 import pandas as pd
+import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
 #: The name an engine's GDELT events table has (``con.table(EVENTS)``).
 EVENTS = "gdelt_events"
+#: A day partition's folder, as :func:`research.gdelt.write_parquet` names it.
+_PARTITION = re.compile(r"day=[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def duckdb(
@@ -142,12 +146,36 @@ def _register(con: BaseBackend, frame: pd.DataFrame) -> Table:
     return con.create_table(EVENTS, frame, overwrite=True)
 
 
+def _duckdb_parquet(con: BaseBackend, pattern: str, first: Path, days: bool) -> Table:
+    """Parquet files as one DuckDB query whose schema is that of the first file.
+
+    Ibis would otherwise make a view and ask DuckDB for its schema, listing
+    and opening the files twice before the query runs; a query whose schema
+    is given is listed once, by the query itself. With ``days``, the
+    ``day=YYYY-MM-DD`` folders give the column ``day`` (a date).
+    """
+    fields = dict(ibis.Schema.from_pyarrow(pq.read_schema(first)).items())
+    options = ""
+    if days:
+        fields["day"] = ibis.dtype("date")
+        options = ", hive_partitioning = true, hive_types = {'day': 'DATE'}"
+    text = pattern.replace("'", "''")
+    query = f"SELECT * FROM read_parquet('{text}'{options})"
+    return con.sql(query, schema=ibis.schema(fields))
+
+
 def events_table(source: object, con: BaseBackend | None = None) -> Table:
     """GDELT events as an Ibis table, whatever form they come in.
 
     ``source`` may be an Ibis table (used as it is), an Ibis connection (its
     table named :data:`EVENTS`), a pandas DataFrame (registered on ``con``,
     or a new DuckDB connection), or a Parquet file, directory or glob.
+
+    A directory the import wrote (:func:`research.gdelt.write_parquet`: one
+    ``day=YYYY-MM-DD`` folder per event day) is read with Hive partitioning:
+    its ``day`` column (a date) comes from the folder names, and a filter on
+    ``day`` reads only the folders of the days it keeps (DuckDB prunes them
+    before opening a file).
     """
     if isinstance(source, Table):
         return source
@@ -158,7 +186,18 @@ def events_table(source: object, con: BaseBackend | None = None) -> Table:
         return _register(con, source)
     if isinstance(source, str | Path):
         path = Path(source)
-        pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(source)
+        days = path.is_dir() and any(_PARTITION.fullmatch(p.name) for p in path.iterdir())
+        if days:
+            pattern, found = str(path / "day=*" / "*.parquet"), path.glob("day=*/*.parquet")
+        elif path.is_dir():
+            pattern, found = str(path / "**" / "*.parquet"), path.glob("**/*.parquet")
+        else:
+            pattern, found = str(source), iter([path] if path.is_file() else [])
+        first = next(found, None)
+        if con.name == "duckdb" and first is not None:
+            return _duckdb_parquet(con, pattern, first, days)
+        if days:
+            return con.read_parquet(pattern, table_name=EVENTS, hive_partitioning=True)
         return con.read_parquet(pattern, table_name=EVENTS)
     raise TypeError(
         "expected an Ibis table or connection, a DataFrame or a Parquet path, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,24 @@ def test_unrelated_words_and_deeds_carry_no_signal_and_the_test_is_seeded():
     assert a.verdict().startswith("words carried no signal about deeds")
     pd.testing.assert_frame_equal(a.table, b.table)
     assert a.p_value == b.p_value
+
+
+@pytest.mark.parametrize("freq", ["D", "M", "Y"])
+def test_series_equal_the_whole_expression_run_on_the_engine(freq):
+    # dyad_series divides the engine's sums itself; dyad_expr asks the engine to: same cells.
+    from research.dyad import _regular
+
+    events = read_export([EXPORT]).events
+    for a, b in (("RUS", "IRN"), ("NOR", "RUS"), ("IRN", "SYR")):
+        whole = _regular(engines.run(dyad_expr(engines.events_table(events), a, b, freq)), a, b,
+                         freq)  # fmt: skip
+        pd.testing.assert_frame_equal(dyad_series(events, a, b, freq=freq), whole)
+
+
+def test_since_and_until_bound_the_series_to_the_event_days():
+    events = _events()
+    s = dyad_series(events, "RUS", "IRN", since=date(2024, 1, 10), until=date(2024, 2, 15))
+    jan = _row(s, "RUS", "2024-01-01")
+    assert (jan["verbal_events"], jan["material_events"]) == (2, 1)  # 5 January is out
+    assert set(s["period"]) == {pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")}
+    assert _row(s, "IRN", "2024-02-01")["material_events"] == 1  # 15 February is in
