@@ -268,6 +268,9 @@ def _deeds(
         row = np.concatenate([row, both["event"].to_numpy(dtype=np.int64)])
         answer = np.concatenate([answer, both["answer"].to_numpy(dtype=np.int64)])
         other = np.concatenate([other, code.astype(np.int64)])
+        # Keep the deed rows in event order (the evidence lists them so, cheaply).
+        by_row = np.argsort(row, kind="stable")
+        row, answer, other = row[by_row], answer[by_row], other[by_row]
     # Every (attribution row, link of its event): links grouped by event in listing order.
     of_link = np.asarray(tables.rows_of("event_issues", "event_id"))
     listed = len(of_link) < 2 or bool((of_link[1:] >= of_link[:-1]).all())
@@ -1159,11 +1162,15 @@ def _pair_batches(
     # Deeds sorted by key, then start (unknown starts last), then id: each row's
     # candidates are two runs of its key's deeds — those starting by the window's
     # end, and those with no known start — already in the order evidence is listed in.
-    start_order = np.where(ev_s == _OPEN, latest, ev_s)
-    days = np.unique(start_order)
-    by_day = np.searchsorted(days, start_order)
-    n_days = len(days) + 1
+    # Days from the first known start; no known start sorts after every day.
+    known_s = ev_s[ev_s != _OPEN]
+    first_day = int(known_s.min()) if len(known_s) else 0
+    span = int(known_s.max()) - first_day + 1 if len(known_s) else 0
+    by_day = np.where(ev_s == _OPEN, span, ev_s - first_day)
+    n_days = span + 1
     packed = ev_key * n_days + by_day
+    if rank is not None and (len(rank) < 2 or bool((rank[1:] >= rank[:-1]).all())):
+        rank = None  # deed rows in rank order already: a stable sort keeps it within a day
     if rank is None:
         order = np.argsort(packed, kind="stable")
     elif (
@@ -1179,10 +1186,16 @@ def _pair_batches(
     base = pos_key * n_days
     first = np.searchsorted(packed, base, side="left")
     last = np.searchsorted(packed, base + n_days, side="left")
-    unknown = np.searchsorted(packed, base + np.searchsorted(days, latest), side="left")
-    hi_rank = np.searchsorted(days, hi, side="right") - 1  # the last day <= hi (-1: none)
-    upto = np.minimum(np.searchsorted(packed, base + hi_rank, side="right"), unknown)
+    unknown = np.searchsorted(packed, base + span, side="left")
+    hi_day = np.clip(hi, first_day - 1, first_day + span - 1) - first_day  # -1: before all
+    upto = np.minimum(np.searchsorted(packed, base + hi_day, side="right"), unknown)
     upto = np.maximum(upto, first)
+    # A deed that starts more than its key's longest deed lasts before the window
+    # cannot reach it: the known-start candidates begin there, not at the key's first.
+    longest = _longest_by_key(packed // n_days, by_day[order] < span, ev_s[order], ev_e[order])
+    reach = np.where(lo == _OPEN, -1, lo - first_day - longest(pos_key))
+    reached = np.searchsorted(packed, base + np.clip(reach, 0, span), side="left")
+    first = np.clip(reached, first, upto)
     known, sizes = upto - first, (upto - first) + (last - unknown)
     stance = tested["stance"].to_numpy(dtype=np.int64)
     ends = np.cumsum(sizes)
@@ -1214,6 +1227,24 @@ def _pair_batches(
         if b >= len(sizes):
             break
         a = b
+
+
+def _longest_by_key(keys: np.ndarray, known: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """A lookup: key -> the most days any of its known-start deeds lasts beyond its
+    start (0 for a key with none). ``keys`` are sorted."""
+    forever = np.iinfo(np.int64).max // 4  # an open end reaches every window after its start
+    latest = np.iinfo(np.int64).max
+    lasts = np.where(known, np.where(end == latest, forever, end - np.where(known, start, 0)), 0)
+    cuts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else keys
+    run_keys = keys[cuts]
+    most = np.maximum.reduceat(lasts, cuts) if len(keys) else lasts
+
+    def lookup(asked: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(run_keys, asked), max(len(run_keys) - 1, 0))
+        found = len(run_keys) > 0
+        return np.where(found & (run_keys[at] == asked), most[at], 0) if found else 0 * asked
+
+    return lookup
 
 
 def _event_rank(tables: Tables, deeds: _Deeds) -> np.ndarray:
@@ -1267,8 +1298,9 @@ def _evidence_ids(
         cuts = np.flatnonzero(np.diff(p_idx)) + 1
         starts = [0, *cuts.tolist()]
         stops = [*cuts.tolist(), len(p_idx)]
-        for r, i, j in zip(rows[p_idx[starts]].tolist(), starts, stops, strict=True):
-            result[r] = tuple(names[i:j])
+        lists = [tuple(names[i:j]) for i, j in zip(starts, stops, strict=True)]
+        for r, found in zip(rows[p_idx[starts]].tolist(), lists, strict=True):
+            result[r] = found
     for r in rows.tolist():  # rows asked for with no deciding deed
         if result[r] is None:
             result[r] = ()
