@@ -984,4 +984,9 @@ def load(data_dir: str | Path | None = None) -> Tables:
     parsed, problems, rows = _parse_dir(root)
     if problems:
         raise DataError(sorted(set(problems), key=_problem_order))
-    return _tables(parsed, rows, root, fingerprint(root))
+    tables = _tables(parsed, rows, root, fingerprint(root))
+    del parsed, rows
+    # Reading and checking left Arrow's allocator holding buffers no table uses: hand
+    # them back, so that a notebook's memory is its tables' (86 MB of 800 at 1M deeds).
+    pa.default_memory_pool().release_unused()
+    return tables
