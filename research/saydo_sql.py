@@ -60,8 +60,9 @@ rules of :mod:`research.saydo`, first match wins. :func:`pair_sums` is the
 pair-forming formulation (windows joined to deeds on key and overlapping
 dates) feeding the same :func:`decide`, kept to compare with.
 
-Floating point: the numpy engine sums partial shares in extended precision
-and recomputes from the pairs any sum within 1e-6 of the 0.75 bar; the SQL
+Floating point: the numpy engine sums partial shares as exact fixed-point
+integers plus a small float remainder, and recomputes from the pairs any sum
+within 1e-6 of the 0.75 bar; the SQL
 sums in double precision, from days counted from the earliest deed, and
 does not recompute. The two agree to 1e-9 relative on the tests' tables.
 """
