@@ -71,6 +71,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_say_do import _proc_status_kb  # noqa: E402  (the script's folder is on the path)
+
 from research.gdelt import COLUMNS  # noqa: E402
 
 # The shared fixtures sit beside the project (``../shared``); a worktree is one level deeper.
@@ -284,17 +286,6 @@ def generate(work: Path, rows: int, file_rows: int, seed: int, days: int, log) -
 # --- measuring ------------------------------------------------------------------------
 
 
-def _status_kb(field: str) -> int | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def _child(step: str, *args: str) -> dict:
     """Run one step in a fresh process; it reports its seconds and peak RSS (VmHWM)."""
     cmd = [sys.executable, os.path.abspath(__file__), "--child", step, *args]
@@ -334,7 +325,7 @@ def run_child(step: str, args: list[str]) -> None:
         con = engines.duckdb(threads=2, memory_limit=memory, temp_directory=tmp)
         out["rows"] = len(dyad_series(engines.events_table(dest, con), a, b))
     out["seconds"] = round(time.perf_counter() - t, 3)
-    hwm = _status_kb("VmHWM")
+    hwm = _proc_status_kb("VmHWM")
     out["peak_rss_mb"] = None if hwm is None else round(hwm / 1024, 1)
     print(json.dumps(out))
 

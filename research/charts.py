@@ -714,6 +714,19 @@ def describe_dyad_channels(
     return text
 
 
+def _side_by_side(directions: list[str]) -> dict:
+    """Colour and x-offset by direction of a dyad, over the given domain (never found from
+    the data: an empty one would size the legend and the offset to infinity)."""
+    return {
+        "color": alt.Color(
+            "direction:N",
+            scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
+            title="",
+        ),
+        "xOffset": alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
+    }
+
+
 def dyad_gap_chart(
     series: pd.DataFrame, names: Names | None = None, measure: str = "goldstein", width: int = 420
 ) -> alt.TopLevelMixin:
@@ -753,12 +766,7 @@ def dyad_gap_chart(
                 scale=alt.Scale(domain=[-span, span]),
                 title=f"words − deeds ({'Goldstein' if measure == 'goldstein' else measure})",
             ),
-            color=alt.Color(
-                "direction:N",
-                scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
-                title="",
-            ),
-            xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
+            **_side_by_side(directions),
             tooltip=[
                 alt.Tooltip("period:O"),
                 "direction:N",
@@ -832,12 +840,7 @@ def lead_lag_chart(
             axis=alt.Axis(labelAngle=0),
             scale=alt.Scale(domain=sorted(set(data["lag"].astype(int)))),
         ),
-        color=alt.Color(
-            "direction:N",
-            scale=alt.Scale(domain=directions, range=list(OKABE_ITO[: len(directions)])),
-            title="",
-        ),
-        xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=directions)),
+        **_side_by_side(directions),
         tooltip=[
             "direction:N",
             alt.Tooltip("lag:O", title=f"lag ({unit})"),

@@ -1232,17 +1232,17 @@ def _pair_batches(
 def _longest_by_key(keys: np.ndarray, known: np.ndarray, start: np.ndarray, end: np.ndarray):
     """A lookup: key -> the most days any of its known-start deeds lasts beyond its
     start (0 for a key with none). ``keys`` are sorted."""
+    if not len(keys):
+        return np.zeros_like
     forever = np.iinfo(np.int64).max // 4  # an open end reaches every window after its start
     latest = np.iinfo(np.int64).max
     lasts = np.where(known, np.where(end == latest, forever, end - np.where(known, start, 0)), 0)
-    cuts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else keys
-    run_keys = keys[cuts]
-    most = np.maximum.reduceat(lasts, cuts) if len(keys) else lasts
+    cuts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    run_keys, most = keys[cuts], np.maximum.reduceat(lasts, cuts)
 
     def lookup(asked: np.ndarray) -> np.ndarray:
-        at = np.minimum(np.searchsorted(run_keys, asked), max(len(run_keys) - 1, 0))
-        found = len(run_keys) > 0
-        return np.where(found & (run_keys[at] == asked), most[at], 0) if found else 0 * asked
+        at = np.minimum(np.searchsorted(run_keys, asked), len(run_keys) - 1)
+        return np.where(run_keys[at] == asked, most[at], 0)
 
     return lookup
 
