@@ -721,3 +721,15 @@ def test_a_stance_with_no_deed_in_the_window_weighs_exactly_nothing():
         assert r.weight_agreeing == 0.0
         assert r.weight_contradicting == pytest.approx(0.75 * 14 / 30, rel=1e-12)
         assert r.deed_stance == 2.0
+
+
+def test_role_graph_follows_roles_edited_in_place():
+    """Role graphs are reused between calls (``Roles.of``), keyed by the roles' cells: a
+    roles table edited in place must not be answered from the graph built before."""
+    t = research.load()
+    before = research.say_do(t, evidence=False)
+    assert (before["via"].fillna("") != "").any()  # some statements count through a role
+    t.roles["kind"] = "private_firm"  # the same frame; no role now carries attribution
+    after = research.say_do(t, evidence=False)
+    assert (after["via"].fillna("") == "").all()
+    assert set(after["principal"]) != set(before["principal"])
